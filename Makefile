@@ -1,0 +1,98 @@
+# xfed — GNU make.  `make` builds, `make check` runs every test, `make demo`
+# runs the agent against a private BIND on loopback.  Both check and demo
+# first make sure the Debian packages are installed (scripts/deps.sh).
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+DESTDIR	?=
+
+CC	?= cc
+PKGS	:= ldns libconfuse jansson libsystemd libcrypto
+BUILD	:= build
+
+# Deferred (=) so that pkg-config runs only once the packages exist.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS   = $(shell pkg-config --libs check)
+
+CFLAGS	?= -O2 -g
+XCFLAGS	:= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	   -Wmissing-prototypes -Wstrict-prototypes -Iinclude
+ifeq ($(SANITIZE),1)
+XCFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+VERSION	:= 0.1.0
+LIB_SRCS := $(filter-out agent/xfedd.c agent/xfedctl.c,$(wildcard agent/*.c))
+LIB_OBJS := $(LIB_SRCS:agent/%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(wildcard tests/unit/check_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check unit integration demo install clean deps tests
+
+all: $(BUILD)/xfedd $(BUILD)/xfedctl
+
+$(BUILD)/obj/%.o: agent/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS) $(XCFLAGS) -DXFED_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libxfed.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/xfedd: $(BUILD)/obj/xfedd.o $(BUILD)/libxfed.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/xfedctl: $(BUILD)/obj/xfedctl.o $(BUILD)/libxfed.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxfed.a $(wildcard include/*.h) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(XCFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
+		$(BUILD)/libxfed.a $(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS)
+
+$(BUILD)/tests/%: tests/tools/%.c $(BUILD)/libxfed.a $(wildcard include/*.h) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(XCFLAGS) $(PKG_CFLAGS) -o $@ $< \
+		$(BUILD)/libxfed.a $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+tests: all $(UNIT_BINS) $(TOOL_BINS)
+
+deps:
+	@scripts/deps.sh
+
+# The README's test command.  Unit suites first (no network), then the
+# integration suites, each against its own named on a free loopback port.
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+unit: tests
+	@scripts/run-unit.sh $(UNIT_BINS)
+
+integration: tests
+	@tests/run-integration.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/xfed $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/xfedd $(DESTDIR)$(SBINDIR)/xfedd
+	install -m 0755 $(BUILD)/xfedctl $(DESTDIR)$(BINDIR)/xfedctl
+	install -m 0640 etc/xfed.conf $(DESTDIR)$(SYSCONFDIR)/xfed/xfed.conf.example
+	install -m 0644 systemd/xfedd.service $(DESTDIR)$(UNITDIR)/xfedd.service
+
+clean:
+	rm -rf $(BUILD)

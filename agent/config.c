@@ -1,0 +1,1480 @@
+/*
+ * The configuration file.  libconfuse is used here and nowhere else: this
+ * file turns its cfg_t tree into the plain structs of config.h, checking
+ * everything on the way and reporting each problem as "FILE:LINE: message".
+ *
+ * libconfuse only knows the line of a section's closing brace and nothing
+ * about options, so the text is also scanned here (scan_text) to learn the
+ * line of every section title and option; the same scan catches a missing
+ * final '}', which libconfuse accepts silently.
+ */
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <confuse.h>
+#include <openssl/crypto.h>
+
+#include "config.h"
+#include "error.h"
+#include "keyfile.h"
+#include "tsig.h"
+#include "util.h"
+
+#define MAX_INTERVAL	604800		/* a week */
+#define MAX_TTL		2147483647L	/* RFC 2181 section 8 */
+#define MAX_OWNER	63
+#define MIN_SECRET	16		/* octets; RFC 8945 wants at least half the hash */
+#define DEFAULT_ALG	XFED_HMAC_SHA256	/* what tsig-keygen picks */
+#define CONFIG_MAX	(16 * 1024 * 1024)
+
+#define ALG_LIST	"hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, " \
+			"hmac-sha384, hmac-sha512"
+
+/* Where an option or section starts in the text. */
+struct optline {
+	char	*name;
+	int	 line;
+};
+
+struct secinfo {
+	char		*kind;		/* NULL for the top level */
+	char		*title;
+	int		 line;
+	struct optline	*opts;
+	size_t		 nopts;
+};
+
+struct ctx {
+	const char		*file;		/* name used in messages */
+	FILE			*err;
+	int			 nerr;
+	char			*dir;		/* base of relative key files */
+	struct secinfo		*secs;		/* [0] is the top level */
+	size_t			 nsecs;
+	struct xfed_config	*cfg;
+};
+
+/* One place a message can point at: a section of the parsed tree. */
+struct where {
+	struct ctx	*c;
+	cfg_t		*sec;
+	struct secinfo	*si;
+};
+
+/* libconfuse's error callback has no user pointer. */
+static _Thread_local struct ctx *parse_ctx;
+
+static void	werr(struct where *, const char *, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	cerr(struct ctx *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+cerr(struct ctx *c, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(c->err, "%s:%d: ", c->file, line);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->err);
+	c->nerr++;
+}
+
+static int
+opt_line(struct where *w, const char *opt)
+{
+	size_t i;
+
+	if (w->si == NULL)
+		return w->sec->line;
+	for (i = w->si->nopts; opt != NULL && i > 0; i--) {
+		if (strcmp(w->si->opts[i - 1].name, opt) == 0)
+			return w->si->opts[i - 1].line;
+	}
+	return w->si->line;
+}
+
+/* Report a problem with option opt (NULL: the section itself) of w. */
+static void
+werr(struct where *w, const char *opt, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(w->c->err, "%s:%d: ", w->c->file, opt_line(w, opt));
+	if (cfg_title(w->sec) != NULL)
+		fprintf(w->c->err, "%s \"%s\": ", cfg_name(w->sec),
+		    cfg_title(w->sec));
+	va_start(ap, fmt);
+	vfprintf(w->c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', w->c->err);
+	w->c->nerr++;
+}
+
+static void
+confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	struct ctx *c = parse_ctx;
+
+	fprintf(c->err, "%s:%d: ", c->file, cfg->line);
+	if (cfg_title(cfg) != NULL)
+		fprintf(c->err, "%s \"%s\": ", cfg_name(cfg), cfg_title(cfg));
+	vfprintf(c->err, fmt, ap);
+	fputc('\n', c->err);
+	c->nerr++;
+}
+
+/*
+ * The scan: a tokenizer for libconfuse's syntax that records, for each
+ * top-level section in order, its kind, title and line, and the line of
+ * every "name =" inside it.
+ */
+enum ctok {
+	CT_EOF,
+	CT_WORD,
+	CT_STRING,
+	CT_LBRACE,
+	CT_RBRACE,
+	CT_ASSIGN,
+	CT_OTHER,
+};
+
+struct token {
+	enum ctok	 t;
+	const char	*s;
+	size_t		 n;
+	int		 line;
+};
+
+struct clex {
+	const char	*p;
+	int		 line;
+};
+
+static void
+clex_skip(struct clex *lx)
+{
+	for (;;) {
+		if (*lx->p == '\n') {
+			lx->line++;
+			lx->p++;
+		} else if (isspace((unsigned char)*lx->p)) {
+			lx->p++;
+		} else if (*lx->p == '#' ||
+		    (lx->p[0] == '/' && lx->p[1] == '/')) {
+			while (*lx->p != '\0' && *lx->p != '\n')
+				lx->p++;
+		} else if (lx->p[0] == '/' && lx->p[1] == '*') {
+			lx->p += 2;
+			while (*lx->p != '\0' &&
+			    !(lx->p[0] == '*' && lx->p[1] == '/')) {
+				if (*lx->p == '\n')
+					lx->line++;
+				lx->p++;
+			}
+			if (*lx->p != '\0')
+				lx->p += 2;
+		} else
+			return;
+	}
+}
+
+static void
+clex_string(struct clex *lx, struct token *tk)
+{
+	char q = *lx->p++;
+
+	tk->t = CT_STRING;
+	tk->s = lx->p;
+	while (*lx->p != '\0' && *lx->p != q) {
+		if (*lx->p == '\\' && lx->p[1] != '\0')
+			lx->p++;
+		if (*lx->p == '\n')
+			lx->line++;
+		lx->p++;
+	}
+	tk->n = (size_t)(lx->p - tk->s);
+	if (*lx->p == q)
+		lx->p++;
+}
+
+static void
+clex_next(struct clex *lx, struct token *tk)
+{
+	clex_skip(lx);
+	tk->line = lx->line;
+	tk->s = lx->p;
+	tk->n = 1;
+	switch (*lx->p) {
+	case '\0':
+		tk->t = CT_EOF;
+		return;
+	case '"':
+	case '\'':
+		clex_string(lx, tk);
+		return;
+	case '{':
+		tk->t = CT_LBRACE;
+		break;
+	case '}':
+		tk->t = CT_RBRACE;
+		break;
+	case '=':
+		tk->t = CT_ASSIGN;
+		break;
+	case '+':
+		if (lx->p[1] == '=') {
+			lx->p++;
+			tk->t = CT_ASSIGN;
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		if (strchr(",()", *lx->p) != NULL) {
+			tk->t = CT_OTHER;
+			break;
+		}
+		while (*lx->p != '\0' && !isspace((unsigned char)*lx->p) &&
+		    strchr("{}=,()\"'#", *lx->p) == NULL)
+			lx->p++;
+		tk->t = CT_WORD;
+		tk->n = (size_t)(lx->p - tk->s);
+		return;
+	}
+	lx->p++;
+}
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static void
+scan_option(struct ctx *c, size_t sec, const struct token *name)
+{
+	struct secinfo *si = &c->secs[sec];
+
+	si->opts = xreallocarray(si->opts, si->nopts + 1, sizeof(*si->opts));
+	si->opts[si->nopts].name = xstrndup(name->s, name->n);
+	si->opts[si->nopts].line = name->line;
+	si->nopts++;
+}
+
+/* A section opens: "kind title {" or "kind {". */
+static size_t
+scan_section(struct ctx *c, const struct token *p2, const struct token *p1)
+{
+	struct secinfo *si;
+
+	c->secs = xreallocarray(c->secs, c->nsecs + 1, sizeof(*c->secs));
+	si = &c->secs[c->nsecs];
+	memset(si, 0, sizeof(*si));
+	if (p2->t == CT_WORD && (p1->t == CT_STRING || p1->t == CT_WORD)) {
+		si->kind = xstrndup(p2->s, p2->n);
+		si->title = xstrndup(p1->s, p1->n);
+		si->line = p2->line;
+	} else {
+		si->kind = p1->t == CT_WORD ? xstrndup(p1->s, p1->n) :
+		    xstrdup("?");
+		si->title = xstrdup("");
+		si->line = p1->line;
+	}
+	return c->nsecs++;
+}
+
+struct brace {
+	bool	 list;
+	int	 line;
+};
+
+static void
+scan_unclosed(struct ctx *c, const struct brace *b, size_t sec)
+{
+	struct secinfo *si = &c->secs[sec];
+
+	if (!b->list && sec != 0)
+		cerr(c, si->line, "%s \"%s\": section is not closed "
+		    "(missing '}')", si->kind, si->title);
+	else
+		cerr(c, b->line, "'{' is not closed (missing '}')");
+}
+
+static void
+scan_text(struct ctx *c, const char *text)
+{
+	struct clex	 lx = { text, 1 };
+	struct token	 p2 = { CT_OTHER, "", 0, 0 }, p1 = p2, tk;
+	struct brace	*stack = NULL;
+	size_t		 depth = 0, cur = 0;
+
+	c->secs = xcalloc(1, sizeof(*c->secs));
+	c->secs[0].line = 1;
+	c->nsecs = 1;
+	for (clex_next(&lx, &tk); tk.t != CT_EOF; clex_next(&lx, &tk)) {
+		if (tk.t == CT_ASSIGN && p1.t == CT_WORD)
+			scan_option(c, cur, &p1);
+		else if (tk.t == CT_LBRACE) {
+			stack = xreallocarray(stack, depth + 1,
+			    sizeof(*stack));
+			stack[depth].list = p1.t == CT_ASSIGN;
+			stack[depth].line = tk.line;
+			if (depth == 0 && !stack[depth].list)
+				cur = scan_section(c, &p2, &p1);
+			depth++;
+		} else if (tk.t == CT_RBRACE && depth > 0) {
+			if (--depth == 0)
+				cur = 0;
+		}
+		p2 = p1;
+		p1 = tk;
+	}
+	if (depth > 0)
+		scan_unclosed(c, &stack[0], cur);
+	free(stack);
+}
+
+static void
+scan_free(struct ctx *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nsecs; i++) {
+		for (j = 0; j < c->secs[i].nopts; j++)
+			free(c->secs[i].opts[j].name);
+		free(c->secs[i].opts);
+		free(c->secs[i].kind);
+		free(c->secs[i].title);
+	}
+	free(c->secs);
+	c->secs = NULL;
+	c->nsecs = 0;
+}
+
+/* The scan's record of the idx-th section of this kind, if it has one. */
+static struct secinfo *
+scan_find(struct ctx *c, const char *kind, unsigned idx)
+{
+	size_t i;
+
+	for (i = 1; i < c->nsecs; i++) {
+		if (strcmp(c->secs[i].kind, kind) != 0)
+			continue;
+		if (idx-- == 0)
+			return &c->secs[i];
+	}
+	return NULL;
+}
+
+static void
+where_sec(struct where *w, struct ctx *c, cfg_t *root, const char *kind,
+    unsigned idx)
+{
+	w->c = c;
+	w->sec = cfg_getnsec(root, kind, idx);
+	w->si = scan_find(c, kind, idx);
+	/* Only trust the scan when it saw the same section. */
+	if (w->si != NULL && strcmp(w->si->title, cfg_title(w->sec)) != 0)
+		w->si = NULL;
+}
+
+/* Names, addresses and numbers. */
+
+/*
+ * Why s is not a host name in the preferred syntax (RFC 1123 2.1), or NULL.
+ * underscore: also allow '_' (TSIG key names are not host names).
+ */
+static const char *
+dname_problem(const char *s, bool underscore, char *buf, size_t len)
+{
+	size_t	 n = strlen(s), lab = 0, i;
+	char	 ch;
+
+	if (n > 0 && s[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return "the name is empty";
+	if (n > 253)
+		return "the name is longer than 253 characters";
+	for (i = 0; i <= n; i++) {
+		ch = i < n ? s[i] : '.';
+		if (ch == '.') {
+			if (lab == 0)
+				return "it has an empty label";
+			if (lab > 63)
+				return "it has a label longer than 63 octets";
+			if (s[i - 1] == '-' || s[i - lab] == '-')
+				return "a label starts or ends with a hyphen";
+			lab = 0;
+			continue;
+		}
+		lab++;
+		if ((unsigned char)ch >= 0x80)
+			return "it is not ASCII: give an internationalised "
+			    "name as A-labels (\"xn--...\")";
+		if (isalnum((unsigned char)ch) || ch == '-' ||
+		    (underscore && ch == '_'))
+			continue;
+		snprintf(buf, len, "'%c' is not allowed (letters, digits "
+		    "and hyphens only)", isprint((unsigned char)ch) ? ch : '?');
+		return buf;
+	}
+	return NULL;
+}
+
+/* Lower case, with exactly one trailing dot. */
+static char *
+dname_canon(const char *s)
+{
+	size_t	 n = strlen(s), i;
+	char	*d;
+
+	if (n > 0 && s[n - 1] == '.')
+		n--;
+	d = xmalloc(n + 2);
+	for (i = 0; i < n; i++)
+		d[i] = (char)tolower((unsigned char)s[i]);
+	d[n] = '.';
+	d[n + 1] = '\0';
+	return d;
+}
+
+/* Lower case, without the trailing dot: how key names are kept. */
+static char *
+keyname_canon(const char *s)
+{
+	char	*d = dname_canon(s);
+
+	d[strlen(d) - 1] = '\0';
+	return d;
+}
+
+/* Is canonical name inside (or equal to) canonical zone? */
+static bool
+dname_within(const char *name, const char *zone)
+{
+	size_t nl = strlen(name), zl = strlen(zone);
+
+	if (strcmp(zone, ".") == 0 || strcmp(name, zone) == 0)
+		return true;
+	return nl > zl && name[nl - zl - 1] == '.' &&
+	    strcmp(name + nl - zl, zone) == 0;
+}
+
+static bool
+is_ip_literal(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, s, buf) == 1 ||
+	    inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* The address in its usual shortest form, or NULL if it is not one. */
+static char *
+addr_norm(int af, const char *s)
+{
+	unsigned char	buf[sizeof(struct in6_addr)];
+	char		out[INET6_ADDRSTRLEN];
+
+	if (inet_pton(af, s, buf) != 1)
+		return NULL;
+	if (inet_ntop(af, buf, out, sizeof(out)) == NULL)
+		return NULL;
+	return xstrdup(out);
+}
+
+static char *
+addr_norm_any(const char *s)
+{
+	char *a;
+
+	if ((a = addr_norm(AF_INET, s)) == NULL)
+		a = addr_norm(AF_INET6, s);
+	return a;
+}
+
+static bool
+get_int(struct where *w, const char *opt, long lo, long hi, long *out)
+{
+	long v = cfg_getint(w->sec, opt);
+
+	if (v < lo || v > hi) {
+		werr(w, opt, "%s %ld is out of range (%ld..%ld)", opt, v, lo,
+		    hi);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static uint16_t
+get_u16(struct where *w, const char *opt, long lo, uint16_t def)
+{
+	long v;
+
+	return get_int(w, opt, lo, 65535, &v) ? (uint16_t)v : def;
+}
+
+static uint32_t
+get_ttl(struct where *w, const char *opt)
+{
+	long v;
+
+	return get_int(w, opt, 0, MAX_TTL, &v) ? (uint32_t)v : 3600;
+}
+
+/* A DNS name option or title: canonical copy, or NULL after an error. */
+static char *
+get_dname(struct where *w, const char *opt, const char *what, const char *s)
+{
+	char		 buf[128];
+	const char	*why;
+
+	if ((why = dname_problem(s, false, buf, sizeof(buf))) != NULL) {
+		werr(w, opt, "%s \"%s\" is not a valid DNS name: %s", what, s,
+		    why);
+		return NULL;
+	}
+	return dname_canon(s);
+}
+
+/*
+ * A list of addresses of one family, normalised and free of duplicates.
+ */
+static void
+get_addrs(struct where *w, const char *opt, int af, char ***out, size_t *n)
+{
+	unsigned	 i, cnt = cfg_size(w->sec, opt);
+	size_t		 j;
+	const char	*s;
+	char		*a;
+
+	*out = xcalloc(cnt, sizeof(**out));
+	*n = 0;
+	for (i = 0; i < cnt; i++) {
+		s = cfg_getnstr(w->sec, opt, i);
+		if ((a = addr_norm(af, s)) == NULL) {
+			werr(w, opt, "%s \"%s\" is not an %s address", opt, s,
+			    af == AF_INET ? "IPv4" : "IPv6");
+			continue;
+		}
+		for (j = 0; j < *n && strcmp((*out)[j], a) != 0; j++)
+			;
+		if (j < *n) {
+			werr(w, opt, "%s \"%s\" is listed twice", opt, s);
+			free(a);
+			continue;
+		}
+		(*out)[(*n)++] = a;
+	}
+}
+
+/* TSIG keys. */
+
+/* Decode and store a base64 secret; from names its source in messages. */
+static int
+key_set_secret(struct where *w, const char *opt, struct xfed_key *k,
+    const char *b64, const char *from)
+{
+	unsigned char	*buf;
+	size_t		 len;
+
+	if (xfed_secret_b64_decode(b64, &buf, &len) != 0) {
+		werr(w, opt, "secret%s%s is not valid base64",
+		    from != NULL ? " in " : "", from != NULL ? from : "");
+		return -1;
+	}
+	if (len < MIN_SECRET) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		werr(w, opt, "secret%s%s is %zu octets, at least %d required",
+		    from != NULL ? " in " : "", from != NULL ? from : "",
+		    len, MIN_SECRET);
+		return -1;
+	}
+	k->secret = buf;
+	k->secret_len = len;
+	return 0;
+}
+
+/* Take the key named after the section out of a key file's text. */
+static int
+key_from_keyfile(struct where *w, const char *opt, struct xfed_key *k,
+    bool have_alg, const char *text, const char *from)
+{
+	struct xfed_keyfile			 kf;
+	const struct xfed_keyfile_entry		*e;
+	enum xfed_tsig_alg			 alg;
+	char					 eb[256];
+	int					 rc = -1;
+
+	if (xfed_keyfile_parse(text, &kf, eb, sizeof(eb)) != 0) {
+		werr(w, opt, "%s: %s", from, eb);
+		return -1;
+	}
+	if ((e = xfed_keyfile_find(&kf, cfg_title(w->sec))) == NULL)
+		werr(w, opt, "%s has no key named \"%s\"", from,
+		    cfg_title(w->sec));
+	else if (xfed_tsig_alg_parse(e->algorithm, &alg) != 0)
+		werr(w, opt, "%s: unknown algorithm \"%s\" (known: %s)", from,
+		    e->algorithm, ALG_LIST);
+	else if (have_alg && alg != k->alg)
+		werr(w, "algorithm", "algorithm %s differs from %s in %s",
+		    xfed_tsig_alg_name(k->alg), xfed_tsig_alg_name(alg), from);
+	else {
+		k->alg = alg;
+		rc = key_set_secret(w, opt, k, e->secret, from);
+	}
+	xfed_keyfile_free(&kf);
+	return rc;
+}
+
+/* A bare secret: nothing but base64 and white space. */
+static bool
+looks_bare_b64(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (!isalnum((unsigned char)*s) && !isspace((unsigned char)*s) &&
+		    strchr("+/=", *s) == NULL)
+			return false;
+	}
+	return true;
+}
+
+static int
+key_from_secret_file(struct where *w, const char *opt, struct xfed_key *k,
+    bool have_alg, const char *path, const char *what)
+{
+	char	 eb[PATH_MAX + 128], *buf, *from;
+	size_t	 len;
+	int	 rc;
+
+	if (xfed_secret_file_read(path, &buf, &len, eb, sizeof(eb)) != 0) {
+		werr(w, opt, "%s: %s", what, eb);
+		return -1;
+	}
+	from = xasprintf("%s '%s'", what, path);
+	if (strcmp(what, "credential") == 0 && looks_bare_b64(buf))
+		rc = key_set_secret(w, opt, k, buf, from);
+	else
+		rc = key_from_keyfile(w, opt, k, have_alg, buf, from);
+	free(from);
+	xfed_secret_free(buf, len);
+	return rc;
+}
+
+/*
+ * systemd's LoadCredential= puts secrets in $CREDENTIALS_DIRECTORY; a file
+ * there named after the key wins over the configuration.  Returns 1 when
+ * it was used, 0 when there is none, -1 after an error.
+ */
+static int
+key_from_credentials(struct where *w, struct xfed_key *k, bool have_alg)
+{
+	const char	*dir = getenv("CREDENTIALS_DIRECTORY");
+	struct stat	 st;
+	char		*path;
+	int		 rc;
+
+	if (dir == NULL || *dir == '\0')
+		return 0;
+	path = xasprintf("%s/%s", dir, cfg_title(w->sec));
+	if (lstat(path, &st) == -1 && errno == ENOENT) {
+		free(path);
+		return 0;
+	}
+	rc = key_from_secret_file(w, NULL, k, have_alg, path, "credential");
+	free(path);
+	return rc == 0 ? 1 : -1;
+}
+
+static int
+key_from_file(struct where *w, struct xfed_key *k, bool have_alg)
+{
+	const char	*file = cfg_getstr(w->sec, "file");
+	char		*path;
+	int		 rc;
+
+	if (*file == '\0') {
+		werr(w, "file", "file is empty");
+		return -1;
+	}
+	if (file[0] == '/')
+		path = xstrdup(file);
+	else
+		path = xasprintf("%s/%s", w->c->dir, file);
+	rc = key_from_secret_file(w, "file", k, have_alg, path, "key file");
+	free(path);
+	return rc;
+}
+
+static int
+conv_key(struct where *w, struct xfed_key *k)
+{
+	const char	*title = cfg_title(w->sec), *why;
+	char		 buf[128];
+	bool		 have_alg, have_secret, have_file;
+	int		 rc;
+
+	k->name = keyname_canon(title);
+	if ((why = dname_problem(title, true, buf, sizeof(buf))) != NULL) {
+		werr(w, NULL, "not a valid key name: %s", why);
+		return -1;
+	}
+	k->alg = DEFAULT_ALG;
+	have_alg = cfg_size(w->sec, "algorithm") > 0;
+	if (have_alg && xfed_tsig_alg_parse(cfg_getstr(w->sec, "algorithm"),
+	    &k->alg) != 0) {
+		werr(w, "algorithm", "unknown algorithm \"%s\" (known: %s)",
+		    cfg_getstr(w->sec, "algorithm"), ALG_LIST);
+		return -1;
+	}
+	have_secret = cfg_size(w->sec, "secret") > 0;
+	have_file = cfg_size(w->sec, "file") > 0;
+	if (have_secret && have_file) {
+		werr(w, "file", "set either secret or file, not both");
+		return -1;
+	}
+	if ((rc = key_from_credentials(w, k, have_alg)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (have_file)
+		return key_from_file(w, k, have_alg);
+	if (have_secret)
+		return key_set_secret(w, "secret", k,
+		    cfg_getstr(w->sec, "secret"), NULL);
+	werr(w, NULL, "no secret: set secret or file");
+	return -1;
+}
+
+static struct xfed_key *
+find_key(const struct xfed_config *cfg, const char *name)
+{
+	char	*want = keyname_canon(name);
+	size_t	 i;
+
+	for (i = 0; i < cfg->n_keys; i++) {
+		if (cfg->keys[i].name != NULL &&
+		    strcmp(cfg->keys[i].name, want) == 0)
+			break;
+	}
+	free(want);
+	return i < cfg->n_keys ? &cfg->keys[i] : NULL;
+}
+
+static void
+conv_keys(struct ctx *c, cfg_t *root)
+{
+	struct xfed_config	*cfg = c->cfg;
+	struct where		 w;
+	size_t			 i, j;
+
+	cfg->n_keys = cfg_size(root, "tsig-key");
+	cfg->keys = xcalloc(cfg->n_keys, sizeof(*cfg->keys));
+	for (i = 0; i < cfg->n_keys; i++) {
+		where_sec(&w, c, root, "tsig-key", (unsigned)i);
+		conv_key(&w, &cfg->keys[i]);
+		for (j = 0; j < i; j++) {
+			if (cfg->keys[j].name != NULL &&
+			    strcmp(cfg->keys[j].name, cfg->keys[i].name) == 0)
+				werr(&w, NULL, "same key name as tsig-key "
+				    "\"%s\"", cfg_title(cfg_getnsec(root,
+				    "tsig-key", (unsigned)j)));
+		}
+	}
+}
+
+/* Servers. */
+
+static struct xfed_server *
+find_server(const struct xfed_config *cfg, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_servers; i++) {
+		if (strcmp(cfg->servers[i].name, name) == 0)
+			return &cfg->servers[i];
+	}
+	return NULL;
+}
+
+static void
+server_address(struct where *w, struct xfed_server *s)
+{
+	const char	*a, *why;
+	char		 buf[128];
+
+	if (cfg_size(w->sec, "address") == 0) {
+		werr(w, NULL, "address is required");
+		return;
+	}
+	a = cfg_getstr(w->sec, "address");
+	if ((s->address = addr_norm_any(a)) != NULL)
+		return;
+	if ((why = dname_problem(a, false, buf, sizeof(buf))) != NULL) {
+		werr(w, "address", "address \"%s\" is neither an IP address "
+		    "nor a valid host name: %s", a, why);
+		return;
+	}
+	/* Kept without the final dot: it goes to getaddrinfo(), not DNS. */
+	s->address = keyname_canon(a);
+}
+
+static void
+server_key(struct where *w, struct xfed_server *s)
+{
+	const struct xfed_config	*cfg = w->c->cfg;
+	const char			*name;
+
+	if (cfg_size(w->sec, "tsig-key") > 0) {
+		name = cfg_getstr(w->sec, "tsig-key");
+		if ((s->key = find_key(cfg, name)) == NULL)
+			werr(w, "tsig-key", "tsig-key \"%s\" is not defined",
+			    name);
+		return;
+	}
+	if (cfg->n_keys == 1)
+		s->key = &cfg->keys[0];
+	else if (cfg->n_keys == 0)
+		werr(w, NULL, "no tsig-key is defined (updates must be "
+		    "signed)");
+	else
+		werr(w, NULL, "tsig-key is required when several keys are "
+		    "defined");
+}
+
+static void
+conv_server(struct where *w, struct xfed_server *s)
+{
+	const char	*t;
+	long		 v;
+
+	server_address(w, s);
+	s->port = get_u16(w, "port", 1, 53);
+	server_key(w, s);
+	t = cfg_getstr(w->sec, "transport");
+	if (strcmp(t, "auto") == 0)
+		s->transport = XFED_TRANSPORT_AUTO;
+	else if (strcmp(t, "udp") == 0)
+		s->transport = XFED_TRANSPORT_UDP;
+	else if (strcmp(t, "tcp") == 0)
+		s->transport = XFED_TRANSPORT_TCP;
+	else
+		werr(w, "transport", "transport \"%s\" is not one of auto, "
+		    "udp, tcp", t);
+	s->timeout = get_int(w, "timeout", 1, 300, &v) ? (unsigned)v : 3;
+	s->retries = get_int(w, "retries", 0, 10, &v) ? (unsigned)v : 2;
+}
+
+static void
+conv_servers(struct ctx *c, cfg_t *root)
+{
+	struct xfed_config	*cfg = c->cfg;
+	struct where		 w;
+	size_t			 i;
+
+	cfg->n_servers = cfg_size(root, "server");
+	cfg->servers = xcalloc(cfg->n_servers, sizeof(*cfg->servers));
+	for (i = 0; i < cfg->n_servers; i++) {
+		where_sec(&w, c, root, "server", (unsigned)i);
+		cfg->servers[i].name = xstrdup(cfg_title(w.sec));
+		cfg->servers[i].line = opt_line(&w, NULL);
+	}
+	for (i = 0; i < cfg->n_servers; i++) {
+		where_sec(&w, c, root, "server", (unsigned)i);
+		conv_server(&w, &cfg->servers[i]);
+	}
+}
+
+/* The server of a proxy or domain: named, the only one, or discovery. */
+static struct xfed_server *
+get_server_ref(struct where *w)
+{
+	const struct xfed_config	*cfg = w->c->cfg;
+	struct xfed_server		*s;
+	const char			*name;
+
+	if (cfg_size(w->sec, "server") > 0) {
+		name = cfg_getstr(w->sec, "server");
+		if ((s = find_server(cfg, name)) == NULL)
+			werr(w, "server", "server \"%s\" is not defined",
+			    name);
+		return s;
+	}
+	if (cfg->n_servers == 1)
+		return &cfg->servers[0];
+	if (cfg->n_servers > 1)
+		werr(w, NULL, "server is required when several servers are "
+		    "configured");
+	return NULL;
+}
+
+/* A zone option: canonical, and holding name. */
+static char *
+get_zone(struct where *w, const char *name, const char *what)
+{
+	char *z;
+
+	if (cfg_size(w->sec, "zone") == 0)
+		return NULL;
+	z = get_dname(w, "zone", "zone", cfg_getstr(w->sec, "zone"));
+	if (z == NULL || name == NULL || dname_within(name, z))
+		return z;
+	werr(w, "zone", "zone \"%s\" does not contain %s \"%s\"", z, what,
+	    name);
+	free(z);
+	return NULL;
+}
+
+/* Proxies. */
+
+static void
+proxy_host(struct where *w, struct xfed_proxy *p)
+{
+	const char *h;
+
+	if (cfg_size(w->sec, "host") == 0) {
+		werr(w, NULL, "host is required");
+		return;
+	}
+	h = cfg_getstr(w->sec, "host");
+	if (is_ip_literal(h)) {
+		werr(w, "host", "host \"%s\" is an IP address; a host name "
+		    "is required (addresses go in ipv4/ipv6)", h);
+		return;
+	}
+	p->host = get_dname(w, "host", "host", h);
+}
+
+static void
+conv_proxy(struct where *w, struct xfed_proxy *p)
+{
+	proxy_host(w, p);
+	get_addrs(w, "ipv4", AF_INET, &p->ipv4, &p->n_ipv4);
+	get_addrs(w, "ipv6", AF_INET6, &p->ipv6, &p->n_ipv6);
+	if (cfg_size(w->sec, "ipv4") == 0 && cfg_size(w->sec, "ipv6") == 0)
+		werr(w, NULL, "no address: set ipv4 and/or ipv6");
+	p->ttl = get_ttl(w, "ttl");
+	p->zone = get_zone(w, p->host, "host");
+	p->server = get_server_ref(w);
+}
+
+static void
+conv_proxies(struct ctx *c, cfg_t *root)
+{
+	struct xfed_config	*cfg = c->cfg;
+	struct xfed_proxy	*p;
+	struct where		 w;
+	size_t			 i, j;
+
+	cfg->n_proxies = cfg_size(root, "proxy");
+	cfg->proxies = xcalloc(cfg->n_proxies, sizeof(*cfg->proxies));
+	for (i = 0; i < cfg->n_proxies; i++) {
+		p = &cfg->proxies[i];
+		where_sec(&w, c, root, "proxy", (unsigned)i);
+		p->name = xstrdup(cfg_title(w.sec));
+		p->line = opt_line(&w, NULL);
+		conv_proxy(&w, p);
+		for (j = 0; j < i && p->host != NULL; j++) {
+			if (cfg->proxies[j].host != NULL &&
+			    strcmp(cfg->proxies[j].host, p->host) == 0)
+				werr(&w, "host", "host \"%s\" is also the host "
+				    "of proxy \"%s\"", p->host,
+				    cfg->proxies[j].name);
+		}
+	}
+}
+
+/* Domains. */
+
+static void
+domain_proxies(struct where *w, struct xfed_domain *d)
+{
+	const struct xfed_config	*cfg = w->c->cfg;
+	unsigned			 i, n = cfg_size(w->sec, "proxy");
+	size_t				 j;
+	const char			*name;
+
+	if (n == 0) {
+		werr(w, NULL, "at least one proxy is required");
+		return;
+	}
+	d->proxies = xcalloc(n, sizeof(*d->proxies));
+	for (i = 0; i < n; i++) {
+		name = cfg_getnstr(w->sec, "proxy", i);
+		for (j = 0; j < cfg->n_proxies &&
+		    strcmp(cfg->proxies[j].name, name) != 0; j++)
+			;
+		if (j == cfg->n_proxies) {
+			werr(w, "proxy", "proxy \"%s\" is not defined", name);
+			continue;
+		}
+		d->proxies[d->n_proxies++] = &cfg->proxies[j];
+		for (j = 0; j + 1 < d->n_proxies; j++) {
+			if (d->proxies[j] == d->proxies[d->n_proxies - 1]) {
+				werr(w, "proxy", "proxy \"%s\" is listed "
+				    "twice", name);
+				d->n_proxies--;
+				break;
+			}
+		}
+	}
+}
+
+static void
+conv_domain(struct where *w, struct xfed_domain *d)
+{
+	const char *title = cfg_title(w->sec);
+
+	d->name = get_dname(w, NULL, "domain", title);
+	domain_proxies(w, d);
+	d->port = get_u16(w, "port", 1, 5269);
+	d->tls_port = get_u16(w, "tls-port", 1, 5270);
+	d->priority = get_u16(w, "priority", 0, 0);
+	d->weight = get_u16(w, "weight", 0, 0);
+	d->ttl = get_ttl(w, "ttl");
+	d->direct_tls = cfg_getbool(w->sec, "direct-tls") == cfg_true;
+	d->zone = get_zone(w, d->name, "domain");
+	d->server = get_server_ref(w);
+}
+
+static void
+conv_domains(struct ctx *c, cfg_t *root)
+{
+	struct xfed_config	*cfg = c->cfg;
+	struct xfed_domain	*d;
+	struct where		 w;
+	size_t			 i, j;
+
+	cfg->n_domains = cfg_size(root, "domain");
+	cfg->domains = xcalloc(cfg->n_domains, sizeof(*cfg->domains));
+	for (i = 0; i < cfg->n_domains; i++) {
+		d = &cfg->domains[i];
+		where_sec(&w, c, root, "domain", (unsigned)i);
+		d->line = opt_line(&w, NULL);
+		conv_domain(&w, d);
+		for (j = 0; j < i && d->name != NULL; j++) {
+			if (cfg->domains[j].name != NULL &&
+			    strcmp(cfg->domains[j].name, d->name) == 0)
+				werr(&w, NULL, "same domain as line %d",
+				    cfg->domains[j].line);
+		}
+	}
+}
+
+/* Top level. */
+
+static void
+top_owner(struct where *w, struct xfed_config *cfg)
+{
+	const char	*o = cfg_getstr(w->sec, "owner");
+	size_t		 i, n = strlen(o);
+
+	cfg->owner = xstrdup(o);
+	if (n == 0 || n > MAX_OWNER) {
+		werr(w, "owner", "owner must be 1 to %d characters long",
+		    MAX_OWNER);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)o[i]) && strchr("._-", o[i]) ==
+		    NULL) {
+			werr(w, "owner", "owner \"%s\" may only contain "
+			    "letters, digits, '.', '_' and '-'", o);
+			return;
+		}
+	}
+}
+
+static char *
+top_path(struct where *w, const char *opt, size_t max)
+{
+	const char *s = cfg_getstr(w->sec, opt);
+
+	if (*s == '\0')
+		werr(w, opt, "%s is empty", opt);
+	else if (strlen(s) >= max)
+		werr(w, opt, "%s is longer than %zu characters", opt, max - 1);
+	return xstrdup(s);
+}
+
+/* "ADDR" or "ADDR@PORT", normalised; NULL after an error. */
+static char *
+resolver_norm(struct where *w, const char *s)
+{
+	const char	*at = strrchr(s, '@');
+	char		*addr, *a, *end, *r;
+	long		 port = 0;
+
+	addr = at == NULL ? xstrdup(s) : xstrndup(s, (size_t)(at - s));
+	if (at != NULL) {
+		errno = 0;
+		port = strtol(at + 1, &end, 10);
+		if (at[1] == '\0' || *end != '\0' || errno != 0 ||
+		    port < 1 || port > 65535) {
+			werr(w, "resolver", "resolver \"%s\": port must be "
+			    "1..65535", s);
+			free(addr);
+			return NULL;
+		}
+	}
+	a = addr_norm_any(addr);
+	free(addr);
+	if (a == NULL) {
+		werr(w, "resolver", "resolver \"%s\" is not an IP address "
+		    "(optionally with @PORT)", s);
+		return NULL;
+	}
+	if (at == NULL)
+		return a;
+	r = xasprintf("%s@%ld", a, port);
+	free(a);
+	return r;
+}
+
+static void
+top_resolvers(struct where *w, struct xfed_config *cfg)
+{
+	unsigned	 i, n = cfg_size(w->sec, "resolver");
+	size_t		 j;
+	char		*r;
+
+	cfg->resolvers = xcalloc(n, sizeof(*cfg->resolvers));
+	for (i = 0; i < n; i++) {
+		if ((r = resolver_norm(w, cfg_getnstr(w->sec, "resolver",
+		    i))) == NULL)
+			continue;
+		for (j = 0; j < cfg->n_resolvers &&
+		    strcmp(cfg->resolvers[j], r) != 0; j++)
+			;
+		if (j < cfg->n_resolvers) {
+			werr(w, "resolver", "resolver \"%s\" is listed twice",
+			    cfg_getnstr(w->sec, "resolver", i));
+			free(r);
+			continue;
+		}
+		cfg->resolvers[cfg->n_resolvers++] = r;
+	}
+}
+
+static void
+top_scalars(struct where *w, struct xfed_config *cfg)
+{
+	struct sockaddr_un	 sa;
+	long			 v;
+
+	cfg->interval = get_int(w, "interval", 0, MAX_INTERVAL, &v) ?
+	    (unsigned)v : 300;
+	top_owner(w, cfg);
+	cfg->socket = top_path(w, "socket", sizeof(sa.sun_path));
+	cfg->audit_log = top_path(w, "audit-log", PATH_MAX);
+	cfg->state_dir = top_path(w, "state-dir", PATH_MAX);
+	cfg->max_deletes = get_int(w, "max-deletes", 0, INT_MAX, &v) ?
+	    (unsigned)v : 10;
+	cfg->primary_port = get_u16(w, "primary-port", 1, 53);
+	top_resolvers(w, cfg);
+}
+
+static void
+top_default_key(struct where *w, struct xfed_config *cfg)
+{
+	const char *name;
+
+	if (cfg_size(w->sec, "default-tsig-key") == 0) {
+		if (cfg->n_keys == 1)
+			cfg->default_key = &cfg->keys[0];
+		return;
+	}
+	name = cfg_getstr(w->sec, "default-tsig-key");
+	if ((cfg->default_key = find_key(cfg, name)) == NULL)
+		werr(w, "default-tsig-key", "tsig-key \"%s\" is not defined",
+		    name);
+}
+
+static void
+convert(struct ctx *c, cfg_t *root)
+{
+	struct where w = { c, root, &c->secs[0] };
+
+	top_scalars(&w, c->cfg);
+	conv_keys(c, root);
+	top_default_key(&w, c->cfg);
+	conv_servers(c, root);
+	conv_proxies(c, root);
+	conv_domains(c, root);
+}
+
+/* Inline secrets are the only secret text libconfuse holds: wipe them. */
+static void
+wipe_inline_secrets(cfg_t *root)
+{
+	unsigned	 i;
+	cfg_t		*sec;
+	char		*s;
+
+	for (i = 0; i < cfg_size(root, "tsig-key"); i++) {
+		sec = cfg_getnsec(root, "tsig-key", i);
+		if (cfg_size(sec, "secret") > 0 &&
+		    (s = cfg_getstr(sec, "secret")) != NULL)
+			OPENSSL_cleanse(s, strlen(s));
+	}
+}
+
+static int
+parse_confuse(struct ctx *c, const char *text)
+{
+	cfg_opt_t key_opts[] = {
+		CFG_STR("algorithm", NULL, CFGF_NODEFAULT),
+		CFG_STR("secret", NULL, CFGF_NODEFAULT),
+		CFG_STR("file", NULL, CFGF_NODEFAULT),
+		CFG_END()
+	};
+	cfg_opt_t server_opts[] = {
+		CFG_STR("address", NULL, CFGF_NODEFAULT),
+		CFG_INT("port", 53, CFGF_NONE),
+		CFG_STR("tsig-key", NULL, CFGF_NODEFAULT),
+		CFG_STR("transport", "auto", CFGF_NONE),
+		CFG_INT("timeout", 3, CFGF_NONE),
+		CFG_INT("retries", 2, CFGF_NONE),
+		CFG_END()
+	};
+	cfg_opt_t proxy_opts[] = {
+		CFG_STR("host", NULL, CFGF_NODEFAULT),
+		CFG_STR_LIST("ipv4", NULL, CFGF_NONE),
+		CFG_STR_LIST("ipv6", NULL, CFGF_NONE),
+		CFG_INT("ttl", 3600, CFGF_NONE),
+		CFG_STR("zone", NULL, CFGF_NODEFAULT),
+		CFG_STR("server", NULL, CFGF_NODEFAULT),
+		CFG_END()
+	};
+	cfg_opt_t domain_opts[] = {
+		CFG_STR_LIST("proxy", NULL, CFGF_NONE),
+		CFG_INT("port", 5269, CFGF_NONE),
+		CFG_INT("tls-port", 5270, CFGF_NONE),
+		CFG_INT("priority", 0, CFGF_NONE),
+		CFG_INT("weight", 0, CFGF_NONE),
+		CFG_INT("ttl", 3600, CFGF_NONE),
+		CFG_BOOL("direct-tls", cfg_false, CFGF_NONE),
+		CFG_STR("zone", NULL, CFGF_NODEFAULT),
+		CFG_STR("server", NULL, CFGF_NODEFAULT),
+		CFG_END()
+	};
+	cfg_opt_t opts[] = {
+		CFG_INT("interval", 300, CFGF_NONE),
+		CFG_STR("owner", "xfed", CFGF_NONE),
+		CFG_STR("socket", XFED_DEFAULT_SOCKET, CFGF_NONE),
+		CFG_STR("audit-log", XFED_DEFAULT_AUDIT_LOG, CFGF_NONE),
+		CFG_STR("state-dir", XFED_DEFAULT_STATE_DIR, CFGF_NONE),
+		CFG_INT("max-deletes", 10, CFGF_NONE),
+		CFG_STR_LIST("resolver", NULL, CFGF_NONE),
+		CFG_INT("primary-port", 53, CFGF_NONE),
+		CFG_STR("default-tsig-key", NULL, CFGF_NODEFAULT),
+		CFG_SEC("tsig-key", key_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_SEC("server", server_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_SEC("proxy", proxy_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_SEC("domain", domain_opts,
+		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_END()
+	};
+	cfg_t	*root;
+	int	 rc;
+
+	if ((root = cfg_init(opts, CFGF_NONE)) == NULL)
+		return XFED_ENOMEM;
+	cfg_set_error_function(root, confuse_error);
+	parse_ctx = c;
+	rc = cfg_parse_buf(root, text);
+	parse_ctx = NULL;
+	if (rc == CFG_SUCCESS)
+		convert(c, root);
+	else if (c->nerr == 0)
+		cerr(c, 1, "cannot parse the configuration");
+	wipe_inline_secrets(root);
+	cfg_free(root);
+	return 0;
+}
+
+static char *
+dir_of(const char *name)
+{
+	char *copy = xstrdup(name), *d;
+
+	d = xstrdup(dirname(copy));
+	free(copy);
+	return d;
+}
+
+int
+xfed_config_parse_string(const char *text, const char *name, FILE *err,
+    struct xfed_config **out)
+{
+	struct ctx	c;
+	int		rc;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	c.file = name;
+	c.err = err != NULL ? err : stderr;
+	c.dir = dir_of(name);
+	c.cfg = xcalloc(1, sizeof(*c.cfg));
+	c.cfg->path = xstrdup(name);
+	scan_text(&c, text);
+	rc = parse_confuse(&c, text);
+	scan_free(&c);
+	free(c.dir);
+	fflush(c.err);
+	if (rc == 0 && c.nerr > 0)
+		rc = XFED_ECONFIG;
+	if (rc != 0) {
+		xfed_config_free(c.cfg);
+		return rc;
+	}
+	*out = c.cfg;
+	return 0;
+}
+
+/* The whole file as a string; it may hold secrets, so it is wiped after. */
+static int
+read_text(const char *path, FILE *err, char **text, size_t *len)
+{
+	FILE	*fp;
+	char	*buf;
+	size_t	 n;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		fprintf(err, "%s:0: cannot open: %s\n", path, strerror(errno));
+		return XFED_ECONFIG;
+	}
+	buf = xmalloc(CONFIG_MAX + 1);
+	n = fread(buf, 1, CONFIG_MAX + 1, fp);
+	if (ferror(fp) || n > CONFIG_MAX || memchr(buf, '\0', n) != NULL) {
+		fprintf(err, "%s:0: %s\n", path, ferror(fp) ?
+		    strerror(errno) : n > CONFIG_MAX ? "file is too large" :
+		    "file contains a NUL byte");
+		fclose(fp);
+		OPENSSL_cleanse(buf, n);
+		free(buf);
+		return XFED_ECONFIG;
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+int
+xfed_config_load(const char *path, FILE *err, struct xfed_config **out)
+{
+	char	*text;
+	size_t	 len;
+	int	 rc;
+
+	*out = NULL;
+	if (err == NULL)
+		err = stderr;
+	if ((rc = read_text(path, err, &text, &len)) != 0)
+		return rc;
+	rc = xfed_config_parse_string(text, path, err, out);
+	OPENSSL_cleanse(text, len);
+	free(text);
+	return rc;
+}
+
+static void
+free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+xfed_config_free(struct xfed_config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->n_keys; i++)
+		xfed_key_clear(&cfg->keys[i]);
+	if (cfg->keys != NULL)
+		OPENSSL_cleanse(cfg->keys, cfg->n_keys * sizeof(*cfg->keys));
+	free(cfg->keys);
+	for (i = 0; i < cfg->n_servers; i++) {
+		free(cfg->servers[i].name);
+		free(cfg->servers[i].address);
+	}
+	free(cfg->servers);
+	for (i = 0; i < cfg->n_proxies; i++) {
+		free(cfg->proxies[i].name);
+		free(cfg->proxies[i].host);
+		free_strv(cfg->proxies[i].ipv4, cfg->proxies[i].n_ipv4);
+		free_strv(cfg->proxies[i].ipv6, cfg->proxies[i].n_ipv6);
+		free(cfg->proxies[i].zone);
+	}
+	free(cfg->proxies);
+	for (i = 0; i < cfg->n_domains; i++) {
+		free(cfg->domains[i].name);
+		free(cfg->domains[i].proxies);
+		free(cfg->domains[i].zone);
+	}
+	free(cfg->domains);
+	free_strv(cfg->resolvers, cfg->n_resolvers);
+	free(cfg->path);
+	free(cfg->owner);
+	free(cfg->socket);
+	free(cfg->audit_log);
+	free(cfg->state_dir);
+	free(cfg);
+}
+
+struct xfed_key *
+xfed_config_key(const struct xfed_config *cfg, const char *name)
+{
+	return find_key(cfg, name);
+}
+
+struct xfed_server *
+xfed_config_server(const struct xfed_config *cfg, const char *name)
+{
+	return find_server(cfg, name);
+}
+
+struct xfed_domain *
+xfed_config_domain(const struct xfed_config *cfg, const char *name)
+{
+	char	*want = dname_canon(name);
+	size_t	 i;
+
+	for (i = 0; i < cfg->n_domains; i++) {
+		if (cfg->domains[i].name != NULL &&
+		    strcmp(cfg->domains[i].name, want) == 0)
+			break;
+	}
+	free(want);
+	return i < cfg->n_domains ? &cfg->domains[i] : NULL;
+}

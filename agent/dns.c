@@ -1,0 +1,355 @@
+/* One signed, verified DNS exchange: see dns.h. */
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include "dns.h"
+#include "error.h"
+#include "log.h"
+#include "net.h"
+#include "util.h"
+
+/* Without EDNS a UDP answer is at most 512 octets (RFC 1035 4.2.1). */
+#define UDP_PLAIN_MAX	512
+
+int
+xfed_peer_init(struct xfed_peer *peer, const char *ip, uint16_t port,
+    const struct xfed_key *key, enum xfed_transport transport,
+    unsigned timeout, unsigned retries)
+{
+	memset(peer, 0, sizeof(*peer));
+	if (xfed_sockaddr(ip, port, &peer->addr, &peer->addrlen) != 0)
+		return XFED_EINVAL;
+	xfed_sockaddr_label(&peer->addr, peer->label, sizeof(peer->label));
+	peer->key = key;
+	peer->transport = transport;
+	peer->timeout = timeout > 0 ? timeout : 1;
+	peer->retries = retries;
+	return 0;
+}
+
+void
+xfed_exchange_clear(struct xfed_exchange *ex)
+{
+	if (ex->answer != NULL)
+		ldns_pkt_free(ex->answer);
+	memset(ex, 0, sizeof(*ex));
+}
+
+const char *
+xfed_rcode_name(ldns_pkt_rcode rcode)
+{
+	static char unknown[16];
+	ldns_lookup_table *lt;
+
+	lt = ldns_lookup_by_id(ldns_rcodes, (int)rcode);
+	if (lt != NULL && lt->name != NULL)
+		return lt->name;
+	snprintf(unknown, sizeof(unknown), "RCODE%u", (unsigned)rcode);
+	return unknown;
+}
+
+const char *
+xfed_failure_name(int status)
+{
+	switch (status) {
+	case XFED_ETIMEOUT:	return "TIMEOUT";
+	case XFED_ENETWORK:	return "NETWORK";
+	case XFED_EUNSIGNED:	return "UNSIGNED";
+	case XFED_EBADSIG:	return "BADSIG";
+	case XFED_EBADKEY:	return "BADKEY";
+	case XFED_EBADTIME:	return "BADTIME";
+	case XFED_EBADTRUNC:	return "BADTRUNC";
+	case XFED_ETSIGFORMAT:
+	case XFED_EMALFORMED:
+	case XFED_EMISMATCH:	return "FORMERR";
+	case XFED_ETOOBIG:	return "TOOBIG";
+	}
+	return "ERROR";
+}
+
+int
+xfed_dns_render(const struct xfed_peer *peer, ldns_pkt *query, uint8_t *buf,
+    size_t *len, struct xfed_tsig_request *req)
+{
+	uint8_t *wire = NULL;
+	size_t wlen = 0;
+	int rc;
+
+	ldns_pkt_set_random_id(query);
+	if (ldns_pkt2wire(&wire, query, &wlen) != LDNS_STATUS_OK)
+		return XFED_EINVAL;
+	if (wlen > XFED_DNS_MAX_MSG) {
+		free(wire);
+		return XFED_ETOOBIG;
+	}
+	memcpy(buf, wire, wlen);
+	free(wire);
+	*len = wlen;
+	memset(req, 0, sizeof(*req));
+	req->id = ldns_pkt_id(query);
+	if (peer->key == NULL)
+		return 0;
+	rc = xfed_tsig_sign(peer->key, buf, len, XFED_DNS_MAX_MSG,
+	    xfed_wall_seconds(), req);
+	return rc;
+}
+
+static bool
+same_question(const ldns_pkt *query, const ldns_pkt *answer)
+{
+	const ldns_rr *q, *a;
+
+	if (ldns_pkt_qdcount(answer) == 0)
+		/* Allowed on error answers (FORMERR, NOTIMP...) only. */
+		return ldns_pkt_get_rcode(answer) != LDNS_RCODE_NOERROR;
+	if (ldns_pkt_qdcount(answer) != 1 || ldns_pkt_qdcount(query) != 1)
+		return false;
+	q = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+	a = ldns_rr_list_rr(ldns_pkt_question(answer), 0);
+	return ldns_dname_compare(ldns_rr_owner(q), ldns_rr_owner(a)) == 0 &&
+	    ldns_rr_get_type(q) == ldns_rr_get_type(a) &&
+	    ldns_rr_get_class(q) == ldns_rr_get_class(a);
+}
+
+int
+xfed_dns_match(const ldns_pkt *query, const uint8_t *wire, size_t len,
+    ldns_pkt **answer)
+{
+	ldns_pkt *pkt = NULL;
+
+	*answer = NULL;
+	if (len < LDNS_HEADER_SIZE)
+		return XFED_EMALFORMED;
+	/* Cheap header checks first: a stray datagram is no parse work. */
+	if (LDNS_ID_WIRE(wire) != ldns_pkt_id(query) || !LDNS_QR_WIRE(wire))
+		return XFED_EMISMATCH;
+	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
+		return XFED_EMALFORMED;
+	if (ldns_pkt_get_opcode(pkt) != ldns_pkt_get_opcode(query) ||
+	    !same_question(query, pkt)) {
+		ldns_pkt_free(pkt);
+		return XFED_EMISMATCH;
+	}
+	*answer = pkt;
+	return 0;
+}
+
+/* Explain an authentication failure the way an operator can act on it. */
+static void
+explain_auth_failure(const struct xfed_peer *peer, struct xfed_exchange *ex)
+{
+	const char *kn = peer->key != NULL ? peer->key->name : "(none)";
+	const char *rc = ex->answer != NULL ?
+	    xfed_rcode_name(ldns_pkt_get_rcode(ex->answer)) : "?";
+
+	switch (ex->status) {
+	case XFED_EUNSIGNED:
+		snprintf(ex->detail, sizeof(ex->detail),
+		    "%s answered %s without TSIG: unauthenticated answer, "
+		    "authentication failed (key name '%s', secret or "
+		    "algorithm?)", peer->label, rc, kn);
+		break;
+	case XFED_EBADSIG:
+	case XFED_EBADKEY:
+		snprintf(ex->detail, sizeof(ex->detail),
+		    "%s: TSIG %s with key '%s': authentication failed "
+		    "(key name, secret or algorithm?)", peer->label,
+		    xfed_failure_name(ex->status), kn);
+		break;
+	case XFED_EBADTIME:
+		if (ex->tsig.server_time != 0)
+			snprintf(ex->detail, sizeof(ex->detail),
+			    "%s: TSIG BADTIME: server clock %llu, ours %llu "
+			    "(skew %lld s); check both clocks", peer->label,
+			    (unsigned long long)ex->tsig.server_time,
+			    (unsigned long long)xfed_wall_seconds(),
+			    (long long)ex->tsig.server_time -
+			    (long long)xfed_wall_seconds());
+		else
+			snprintf(ex->detail, sizeof(ex->detail),
+			    "%s: TSIG BADTIME: answer signed at %llu, our "
+			    "clock %llu; check both clocks", peer->label,
+			    (unsigned long long)ex->tsig.time_signed,
+			    (unsigned long long)xfed_wall_seconds());
+		break;
+	default:
+		snprintf(ex->detail, sizeof(ex->detail),
+		    "%s: answer rejected: %s", peer->label,
+		    xfed_strerror(ex->status));
+		break;
+	}
+}
+
+/* Check the answer's TSIG and settle ex->status. */
+static void
+authenticate(const struct xfed_peer *peer, const struct xfed_tsig_request *req,
+    const uint8_t *wire, size_t len, struct xfed_exchange *ex)
+{
+	struct xfed_tsig_verifier *v;
+	int rc = 0;
+
+	if (peer->key != NULL) {
+		if ((v = xfed_tsig_verifier_new(peer->key, req, false)) == NULL)
+			rc = XFED_ENOMEM;
+		else
+			rc = xfed_tsig_verify(v, wire, len,
+			    xfed_wall_seconds(), &ex->tsig);
+		xfed_tsig_verifier_free(v);
+	}
+	if (rc != 0) {
+		ex->status = rc;
+		explain_auth_failure(peer, ex);
+		return;
+	}
+	/* The only place an answer becomes authenticated. */
+	ex->authenticated = true;
+	ex->rcode = ldns_pkt_get_rcode(ex->answer);
+	if (ex->rcode != LDNS_RCODE_NOERROR) {
+		ex->status = XFED_ERCODE;
+		snprintf(ex->detail, sizeof(ex->detail), "%s answered %s",
+		    peer->label, xfed_rcode_name(ex->rcode));
+	}
+}
+
+/* Read datagrams until one answers the query; strays are dropped. */
+static int
+udp_wait_answer(int fd, const ldns_pkt *query, uint64_t deadline,
+    uint8_t *buf, size_t *len, ldns_pkt **answer)
+{
+	int rc;
+
+	for (;;) {
+		if ((rc = xfed_udp_recv_msg(fd, buf, XFED_DNS_MAX_MSG, len,
+		    deadline)) != 0)
+			return rc;
+		rc = xfed_dns_match(query, buf, *len, answer);
+		if (rc != XFED_EMISMATCH)
+			return rc;
+		log_debug("dropped a datagram that does not answer ID %u",
+		    ldns_pkt_id(query));
+	}
+}
+
+static int
+tcp_wait_answer(int fd, const ldns_pkt *query, uint64_t deadline,
+    uint8_t **wire, size_t *len, ldns_pkt **answer)
+{
+	int rc;
+
+	for (;;) {
+		if ((rc = xfed_tcp_recv_msg(fd, wire, len, deadline)) != 0)
+			return rc;
+		rc = xfed_dns_match(query, *wire, *len, answer);
+		if (rc != XFED_EMISMATCH)
+			return rc;
+		log_debug("dropped a TCP message that does not answer ID %u",
+		    ldns_pkt_id(query));
+		free(*wire);
+		*wire = NULL;
+	}
+}
+
+/*
+ * One attempt over UDP or TCP.  Returns 0 when an answer was received
+ * (ex->status then tells whether it was authentic and NOERROR), 1 when a
+ * UDP answer was truncated, or a transport failure.
+ */
+static int
+attempt(const struct xfed_peer *peer, ldns_pkt *query, bool *use_tcp,
+    struct xfed_exchange *ex)
+{
+	struct xfed_tsig_request req;
+	uint64_t deadline = xfed_now_ms() + (uint64_t)peer->timeout * 1000;
+	uint8_t *buf, *tcpwire = NULL;
+	size_t len = 0;
+	int fd = -1, rc;
+	bool tcp;
+
+	buf = xmalloc(XFED_DNS_MAX_MSG);
+	if ((rc = xfed_dns_render(peer, query, buf, &len, &req)) != 0)
+		goto out;
+	/* auto: a request too large for a plain UDP answer goes by TCP. */
+	if (peer->transport == XFED_TRANSPORT_AUTO && len > UDP_PLAIN_MAX)
+		*use_tcp = true;
+	tcp = *use_tcp;
+	if (tcp) {
+		if ((rc = xfed_tcp_connect(&peer->addr, peer->addrlen,
+		    deadline, &fd)) == 0 &&
+		    (rc = xfed_tcp_send_msg(fd, buf, len, deadline)) == 0)
+			rc = tcp_wait_answer(fd, query, deadline, &tcpwire,
+			    &len, &ex->answer);
+	} else {
+		if ((rc = xfed_udp_open(&peer->addr, peer->addrlen, &fd)) == 0 &&
+		    (rc = xfed_udp_send_msg(fd, buf, len)) == 0)
+			rc = udp_wait_answer(fd, query, deadline, buf, &len,
+			    &ex->answer);
+	}
+	if (rc != 0)
+		goto out;
+	if (!tcp && ldns_pkt_tc(ex->answer)) {
+		ldns_pkt_free(ex->answer);
+		ex->answer = NULL;
+		rc = 1;
+		goto out;
+	}
+	authenticate(peer, &req, tcp ? tcpwire : buf, len, ex);
+out:
+	if (fd != -1)
+		close(fd);
+	free(tcpwire);
+	free(buf);
+	return rc;
+}
+
+static void
+explain_transport_failure(const struct xfed_peer *peer, int rc,
+    struct xfed_exchange *ex)
+{
+	snprintf(ex->detail, sizeof(ex->detail), "%s: %s after %u attempt%s "
+	    "(timeout %u s each)", peer->label, xfed_strerror(rc),
+	    ex->attempts, ex->attempts == 1 ? "" : "s", peer->timeout);
+}
+
+int
+xfed_dns_exchange(const struct xfed_peer *peer, ldns_pkt *query,
+    struct xfed_exchange *ex)
+{
+	uint64_t start = xfed_now_ms();
+	bool tcp = peer->transport == XFED_TRANSPORT_TCP;
+	int rc = XFED_ETIMEOUT;
+
+	memset(ex, 0, sizeof(*ex));
+	while (ex->attempts <= peer->retries) {
+		ex->attempts++;
+		rc = attempt(peer, query, &tcp, ex);
+		if (rc == 1) {
+			/* Truncated: again at once over TCP, freshly signed. */
+			log_debug("%s: truncated answer, retrying over TCP",
+			    peer->label);
+			tcp = true;
+			ex->attempts--;
+			continue;
+		}
+		if (rc == 0 || rc == XFED_ETOOBIG || rc == XFED_EINVAL ||
+		    rc == XFED_EMALFORMED)
+			break;
+		log_debug("%s: attempt %u: %s", peer->label, ex->attempts,
+		    xfed_strerror(rc));
+	}
+	ex->elapsed_ms = xfed_now_ms() - start;
+	if (rc != 0) {
+		ex->status = rc;
+		if (rc == XFED_EMALFORMED)
+			snprintf(ex->detail, sizeof(ex->detail),
+			    "%s: malformed answer", peer->label);
+		else
+			explain_transport_failure(peer, rc, ex);
+	}
+	return ex->status;
+}

@@ -1,0 +1,825 @@
+/*
+ * Planning: declared owned names against the live zone, giving RFC 2136
+ * prerequisites and updates.  Pure: no I/O.  The rules are in plan.h.
+ *
+ * Live RRs are compared through lower-cased copies (ldns_rr2canonical), so
+ * a server that changes the case of owner names or SRV targets never makes
+ * the plan flap; what goes into prerequisites is the RR as it was read.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "desired.h"
+#include "error.h"
+#include "plan.h"
+#include "util.h"
+
+struct live_rr {
+	ldns_rr		*canon;		/* lower-cased copy, owned */
+	const ldns_rr	*orig;		/* as read, borrowed */
+};
+
+/* The in-zone live RRs, sorted by owner, type and RDATA, no duplicates. */
+struct live {
+	struct live_rr	*rr;
+	size_t		 n;
+};
+
+/* One RRset: a run of the sorted live array. */
+struct rrset {
+	const struct live_rr	*rr;
+	size_t			 n;
+};
+
+static const ldns_rr_type srv_types[] = { LDNS_RR_TYPE_SRV };
+static const ldns_rr_type host_types[] = { LDNS_RR_TYPE_A,
+    LDNS_RR_TYPE_AAAA };
+
+static const ldns_rr_type *
+owned_types(enum xfed_name_kind kind, size_t *n)
+{
+	if (kind == XFED_NAME_SRV) {
+		*n = sizeof(srv_types) / sizeof(srv_types[0]);
+		return srv_types;
+	}
+	*n = sizeof(host_types) / sizeof(host_types[0]);
+	return host_types;
+}
+
+static const char *
+type_name(ldns_rr_type t)
+{
+	switch (t) {
+	case LDNS_RR_TYPE_SRV:
+		return "SRV";
+	case LDNS_RR_TYPE_A:
+		return "A";
+	case LDNS_RR_TYPE_AAAA:
+		return "AAAA";
+	default:
+		return "owned";
+	}
+}
+
+/* RDATA equality; both RRs must be in canonical (lower-case) form. */
+static int
+rdata_cmp(const ldns_rr *a, const ldns_rr *b)
+{
+	size_t i, na = ldns_rr_rd_count(a), nb = ldns_rr_rd_count(b);
+	int c;
+
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	for (i = 0; i < na; i++) {
+		c = ldns_rdf_compare(ldns_rr_rdf(a, i), ldns_rr_rdf(b, i));
+		if (c != 0)
+			return c;
+	}
+	return 0;
+}
+
+static int
+key_cmp(const ldns_rr *rr, const ldns_rdf *name, ldns_rr_type type)
+{
+	int c;
+
+	if ((c = ldns_dname_compare(ldns_rr_owner(rr), name)) != 0)
+		return c;
+	if (ldns_rr_get_type(rr) != type)
+		return ldns_rr_get_type(rr) < type ? -1 : 1;
+	return 0;
+}
+
+static int
+live_rr_cmp(const void *va, const void *vb)
+{
+	const ldns_rr *a = ((const struct live_rr *)va)->canon;
+	const ldns_rr *b = ((const struct live_rr *)vb)->canon;
+	int c;
+
+	if ((c = key_cmp(a, ldns_rr_owner(b), ldns_rr_get_type(b))) != 0)
+		return c;
+	return rdata_cmp(a, b);
+}
+
+static void
+live_free(struct live *lv)
+{
+	size_t i;
+
+	for (i = 0; i < lv->n; i++)
+		ldns_rr_free(lv->rr[i].canon);
+	free(lv->rr);
+	lv->rr = NULL;
+	lv->n = 0;
+}
+
+static bool
+in_zone(const ldns_rdf *name, const ldns_rdf *zone)
+{
+	return ldns_dname_compare(name, zone) == 0 ||
+	    ldns_dname_is_subdomain(name, zone);
+}
+
+/* Keep only what lies inside the zone, canonicalised, sorted, unique. */
+static int
+live_build(const ldns_rdf *zone, const ldns_rr_list *live, struct live *lv)
+{
+	ldns_rdf *zc;
+	ldns_rr *rr, *c;
+	size_t i, j, n = live == NULL ? 0 : ldns_rr_list_rr_count(live);
+
+	lv->rr = xcalloc(n, sizeof(*lv->rr));
+	lv->n = 0;
+	if ((zc = ldns_rdf_clone(zone)) == NULL)
+		return XFED_ENOMEM;
+	ldns_dname2canonical(zc);
+	for (i = 0; i < n; i++) {
+		rr = ldns_rr_list_rr(live, i);
+		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
+			continue;
+		if ((c = ldns_rr_clone(rr)) == NULL) {
+			ldns_rdf_deep_free(zc);
+			return XFED_ENOMEM;
+		}
+		ldns_rr2canonical(c);
+		if (!in_zone(ldns_rr_owner(c), zc)) {
+			ldns_rr_free(c);
+			continue;
+		}
+		lv->rr[lv->n].canon = c;
+		lv->rr[lv->n].orig = rr;
+		lv->n++;
+	}
+	ldns_rdf_deep_free(zc);
+	if (lv->n == 0)
+		return XFED_OK;
+	qsort(lv->rr, lv->n, sizeof(*lv->rr), live_rr_cmp);
+	/* A transfer may repeat records (the SOA does): keep the first. */
+	for (i = 1, j = 0; i < lv->n; i++) {
+		if (live_rr_cmp(&lv->rr[i], &lv->rr[j]) == 0) {
+			ldns_rr_free(lv->rr[i].canon);
+			continue;
+		}
+		lv->rr[++j] = lv->rr[i];
+	}
+	lv->n = j + 1;
+	return XFED_OK;
+}
+
+/* The RRset of type at name (possibly empty). */
+static struct rrset
+live_rrset(const struct live *lv, const ldns_rdf *name, ldns_rr_type type)
+{
+	struct rrset s;
+	size_t lo = 0, hi = lv->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (key_cmp(lv->rr[mid].canon, name, type) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	s.rr = lv->rr + lo;
+	s.n = 0;
+	while (lo + s.n < lv->n &&
+	    key_cmp(lv->rr[lo + s.n].canon, name, type) == 0)
+		s.n++;
+	return s;
+}
+
+static bool
+rrset_has(const struct rrset *s, const ldns_rr *canon)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (rdata_cmp(s->rr[i].canon, canon) == 0)
+			return true;
+	return false;
+}
+
+static bool
+list_has(const ldns_rr_list *l, const ldns_rr *canon)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++)
+		if (rdata_cmp(ldns_rr_list_rr(l, i), canon) == 0)
+			return true;
+	return false;
+}
+
+/* Append rr to l, taking it; a NULL rr is an allocation that failed. */
+static int
+push(ldns_rr_list *l, ldns_rr *rr)
+{
+	if (rr == NULL)
+		return XFED_ENOMEM;
+	if (!ldns_rr_list_push_rr(l, rr)) {
+		ldns_rr_free(rr);
+		return XFED_ENOMEM;
+	}
+	return XFED_OK;
+}
+
+static ldns_rr *
+rr_copy(const ldns_rr *rr, ldns_rr_class cls, uint32_t ttl)
+{
+	ldns_rr *c;
+
+	if ((c = ldns_rr_clone(rr)) == NULL)
+		return NULL;
+	ldns_rr_set_class(c, cls);
+	ldns_rr_set_ttl(c, ttl);
+	return c;
+}
+
+/*
+ * A data-less RFC 2136 RR (NONE/T "RRset does not exist", ANY/T "delete
+ * RRset").  ldns_rr_new_frm_str() cannot express these, and ldns_rr_new()
+ * defaults the TTL to 3600, which a server answers with FORMERR.
+ */
+static ldns_rr *
+meta_rr(const ldns_rdf *name, ldns_rr_type type, ldns_rr_class cls)
+{
+	ldns_rr *rr;
+	ldns_rdf *owner;
+
+	if ((owner = ldns_rdf_clone(name)) == NULL)
+		return NULL;
+	if ((rr = ldns_rr_new()) == NULL) {
+		ldns_rdf_deep_free(owner);
+		return NULL;
+	}
+	ldns_rr_set_owner(rr, owner);
+	ldns_rr_set_type(rr, type);
+	ldns_rr_set_class(rr, cls);
+	ldns_rr_set_ttl(rr, 0);
+	return rr;
+}
+
+/* "The RRset is exactly as read": the whole RRset, or its absence. */
+static int
+prereq_as_read(ldns_rr_list *prereq, const struct rrset *s,
+    const ldns_rdf *name, ldns_rr_type type)
+{
+	size_t i;
+	int rc;
+
+	if (s->n == 0)
+		return push(prereq, meta_rr(name, type, LDNS_RR_CLASS_NONE));
+	for (i = 0; i < s->n; i++) {
+		rc = push(prereq, rr_copy(s->rr[i].orig, LDNS_RR_CLASS_IN, 0));
+		if (rc != XFED_OK)
+			return rc;
+	}
+	return XFED_OK;
+}
+
+static int
+change_init(struct xfed_change *ch, const ldns_rdf *name,
+    enum xfed_phase phase)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->phase = phase;
+	if ((ch->name = ldns_rdf_clone(name)) == NULL)
+		return XFED_ENOMEM;
+	ldns_dname2canonical(ch->name);
+	if ((ch->prereq = ldns_rr_list_new()) == NULL ||
+	    (ch->update = ldns_rr_list_new()) == NULL ||
+	    (ch->added = ldns_rr_list_new()) == NULL ||
+	    (ch->removed = ldns_rr_list_new()) == NULL)
+		return XFED_ENOMEM;
+	return XFED_OK;
+}
+
+static void
+change_clear(struct xfed_change *ch)
+{
+	ldns_rdf_deep_free(ch->name);
+	ldns_rr_list_deep_free(ch->prereq);
+	ldns_rr_list_deep_free(ch->update);
+	ldns_rr_list_deep_free(ch->added);
+	ldns_rr_list_deep_free(ch->removed);
+	memset(ch, 0, sizeof(*ch));
+}
+
+/* The plan takes ch; an empty change is dropped instead. */
+static void
+plan_take_change(struct xfed_plan *plan, struct xfed_change *ch)
+{
+	if (ldns_rr_list_rr_count(ch->update) == 0) {
+		change_clear(ch);
+		return;
+	}
+	plan->changes = xreallocarray(plan->changes, plan->n_changes + 1,
+	    sizeof(*plan->changes));
+	plan->changes[plan->n_changes++] = *ch;
+	plan->deletes += ch->deletes;
+	memset(ch, 0, sizeof(*ch));
+}
+
+static int
+plan_conflict(struct xfed_plan *plan, const ldns_rdf *name, char *reason)
+{
+	struct xfed_conflict *c;
+
+	plan->conflicts = xreallocarray(plan->conflicts, plan->n_conflicts + 1,
+	    sizeof(*plan->conflicts));
+	c = &plan->conflicts[plan->n_conflicts];
+	if ((c->name = ldns_rdf_clone(name)) == NULL) {
+		free(reason);
+		return XFED_ENOMEM;
+	}
+	ldns_dname2canonical(c->name);
+	c->reason = reason;
+	plan->n_conflicts++;
+	return XFED_OK;
+}
+
+/* What the TXT RRset at a name says about ownership. */
+struct marks {
+	bool	 ours;
+	char	*other;		/* first foreign owner tag, or NULL */
+};
+
+static void
+read_marks(const struct rrset *txt, const char *owner, struct marks *m)
+{
+	size_t i;
+	char *tag;
+
+	m->ours = false;
+	m->other = NULL;
+	for (i = 0; i < txt->n; i++) {
+		switch (xfed_marker_match(txt->rr[i].orig, owner, &tag)) {
+		case 1:
+			m->ours = true;
+			break;
+		case -1:
+			if (m->other == NULL)
+				m->other = tag;
+			else
+				free(tag);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/*
+ * Why a declared name must be left alone, as a malloc'd reason, or NULL
+ * when it may be planned.
+ */
+static char *
+declared_conflict(const struct xfed_owned *o, const struct live *lv,
+    const ldns_rdf *name, const struct marks *m)
+{
+	const ldns_rr_type *types;
+	struct rrset s;
+	size_t i, nt;
+
+	s = live_rrset(lv, name, LDNS_RR_TYPE_CNAME);
+	if (s.n > 0) {
+		if (o->kind == XFED_NAME_SRV)
+			return xstrdup("CNAME exists at SRV name");
+		/* RFC 2782: an SRV target must not be an alias. */
+		return xstrdup("proxy host is a CNAME");
+	}
+	if (m->other != NULL)
+		return xasprintf("name carries the marker of another owner "
+		    "\"%s\"", m->other);
+	if (m->ours)
+		return NULL;
+	types = owned_types(o->kind, &nt);
+	for (i = 0; i < nt; i++) {
+		s = live_rrset(lv, name, types[i]);
+		if (s.n > 0)
+			return xasprintf("%s RRset exists without ownership "
+			    "marker", type_name(types[i]));
+	}
+	return NULL;
+}
+
+/* Canonical copies of the declared RRs of one type. */
+static int
+wanted_of_type(const struct xfed_owned *o, ldns_rr_type type,
+    ldns_rr_list **out)
+{
+	ldns_rr_list *l;
+	ldns_rr *rr;
+	size_t i;
+	int rc;
+
+	if ((l = ldns_rr_list_new()) == NULL)
+		return XFED_ENOMEM;
+	for (i = 0; i < ldns_rr_list_rr_count(o->rrs); i++) {
+		rr = ldns_rr_list_rr(o->rrs, i);
+		if (ldns_rr_get_type(rr) != type)
+			continue;
+		if ((rr = ldns_rr_clone(rr)) != NULL)
+			ldns_rr2canonical(rr);
+		if ((rc = push(l, rr)) != XFED_OK) {
+			ldns_rr_list_deep_free(l);
+			return rc;
+		}
+	}
+	*out = l;
+	return XFED_OK;
+}
+
+static bool
+ttls_are(const struct rrset *s, uint32_t ttl)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (ldns_rr_ttl(s->rr[i].orig) != ttl)
+			return false;
+	return true;
+}
+
+/*
+ * Display lists for a replaced RRset: only the records that come and go,
+ * unless the TTL changes, which rewrites every record of the RRset.
+ */
+static int
+note_replacement(struct xfed_change *ch, const struct xfed_owned *o,
+    ldns_rr_type type, const struct rrset *s, const ldns_rr_list *want,
+    bool whole)
+{
+	const ldns_rr *rr;
+	size_t i, k = 0;
+	int rc;
+
+	for (i = 0; i < s->n; i++) {
+		if (list_has(want, s->rr[i].canon)) {
+			if (!whole)
+				continue;
+		} else
+			ch->deletes++;
+		rc = push(ch->removed, ldns_rr_clone(s->rr[i].orig));
+		if (rc != XFED_OK)
+			return rc;
+	}
+	/* want holds the declared RRs of this type, in the same order. */
+	for (i = 0; i < ldns_rr_list_rr_count(o->rrs); i++) {
+		rr = ldns_rr_list_rr(o->rrs, i);
+		if (ldns_rr_get_type(rr) != type)
+			continue;
+		if (whole || !rrset_has(s, ldns_rr_list_rr(want, k))) {
+			rc = push(ch->added, rr_copy(rr, LDNS_RR_CLASS_IN,
+			    o->ttl));
+			if (rc != XFED_OK)
+				return rc;
+		}
+		k++;
+	}
+	return XFED_OK;
+}
+
+/* Replace the RRset of one owned type when it differs from the declared. */
+static int
+plan_type(struct xfed_change *ch, const struct xfed_owned *o,
+    const struct live *lv, ldns_rr_type type)
+{
+	ldns_rr_list *want;
+	const ldns_rr *rr;
+	struct rrset s;
+	bool same_data, same_ttl;
+	size_t i, nwant;
+	int rc;
+
+	s = live_rrset(lv, ch->name, type);
+	if ((rc = wanted_of_type(o, type, &want)) != XFED_OK)
+		return rc;
+	nwant = ldns_rr_list_rr_count(want);
+	same_data = nwant == s.n;
+	for (i = 0; same_data && i < nwant; i++)
+		same_data = rrset_has(&s, ldns_rr_list_rr(want, i));
+	same_ttl = ttls_are(&s, o->ttl);
+	if (same_data && same_ttl)
+		goto done;
+
+	if ((rc = prereq_as_read(ch->prereq, &s, ch->name, type)) != XFED_OK)
+		goto done;
+	if (s.n > 0 && (rc = push(ch->update, meta_rr(ch->name, type,
+	    LDNS_RR_CLASS_ANY))) != XFED_OK)
+		goto done;
+	for (i = 0; i < ldns_rr_list_rr_count(o->rrs); i++) {
+		rr = ldns_rr_list_rr(o->rrs, i);
+		if (ldns_rr_get_type(rr) != type)
+			continue;
+		rc = push(ch->update, rr_copy(rr, LDNS_RR_CLASS_IN, o->ttl));
+		if (rc != XFED_OK)
+			goto done;
+	}
+	rc = note_replacement(ch, o, type, &s, want, !same_ttl);
+done:
+	ldns_rr_list_deep_free(want);
+	return rc;
+}
+
+/* Add our marker; beside a foreign TXT RRset it must take that TTL. */
+static int
+plan_marker(struct xfed_change *ch, const struct xfed_owned *o,
+    const struct rrset *txt, const char *owner)
+{
+	uint32_t ttl = txt->n > 0 ? ldns_rr_ttl(txt->rr[0].orig) : o->ttl;
+	int rc;
+
+	if ((rc = push(ch->update, xfed_marker_new(ch->name, owner,
+	    ttl))) != XFED_OK)
+		return rc;
+	return push(ch->added, xfed_marker_new(ch->name, owner, ttl));
+}
+
+/* Guard a change at a name: TXT as read, and no CNAME appeared since. */
+static int
+guard_name(struct xfed_change *ch, const struct rrset *txt)
+{
+	int rc;
+
+	if ((rc = prereq_as_read(ch->prereq, txt, ch->name,
+	    LDNS_RR_TYPE_TXT)) != XFED_OK)
+		return rc;
+	return push(ch->prereq, meta_rr(ch->name, LDNS_RR_TYPE_CNAME,
+	    LDNS_RR_CLASS_NONE));
+}
+
+static int
+plan_declared(struct xfed_plan *plan, const struct xfed_owned *o,
+    const struct live *lv, const char *owner)
+{
+	struct xfed_change ch;
+	struct marks m = { false, NULL };
+	struct rrset txt;
+	const ldns_rr_type *types;
+	size_t i, nt;
+	char *why;
+	int rc;
+
+	rc = change_init(&ch, o->name, o->kind == XFED_NAME_SRV ?
+	    XFED_PHASE_SRV_UPSERT : XFED_PHASE_ADDR_UPSERT);
+	if (rc != XFED_OK)
+		goto out;
+	if (!in_zone(ch.name, plan->zone)) {
+		rc = plan_conflict(plan, ch.name, xstrdup("name is outside "
+		    "the zone"));
+		goto out;
+	}
+	txt = live_rrset(lv, ch.name, LDNS_RR_TYPE_TXT);
+	read_marks(&txt, owner, &m);
+	if ((why = declared_conflict(o, lv, ch.name, &m)) != NULL) {
+		rc = plan_conflict(plan, ch.name, why);
+		goto out;
+	}
+	types = owned_types(o->kind, &nt);
+	for (i = 0; i < nt && rc == XFED_OK; i++)
+		rc = plan_type(&ch, o, lv, types[i]);
+	if (rc == XFED_OK && !m.ours)
+		rc = plan_marker(&ch, o, &txt, owner);
+	if (rc == XFED_OK && ldns_rr_list_rr_count(ch.update) > 0)
+		rc = guard_name(&ch, &txt);
+	if (rc != XFED_OK)
+		goto out;
+	plan->n_owned_after++;
+	plan_take_change(plan, &ch);
+out:
+	free(m.other);
+	change_clear(&ch);
+	return rc;
+}
+
+/* Remove what we published at a name no longer declared. */
+static int
+plan_removal(struct xfed_plan *plan, const struct live *lv,
+    const ldns_rdf *name, const char *owner)
+{
+	struct xfed_change ch;
+	const ldns_rr_type *types;
+	struct rrset s, txt;
+	enum xfed_name_kind kind = xfed_name_kind_of(name);
+	size_t i, j, nt;
+	int rc;
+
+	rc = change_init(&ch, name, kind == XFED_NAME_SRV ?
+	    XFED_PHASE_SRV_DELETE : XFED_PHASE_ADDR_DELETE);
+	types = owned_types(kind, &nt);
+	for (i = 0; i < nt && rc == XFED_OK; i++) {
+		s = live_rrset(lv, ch.name, types[i]);
+		if (s.n == 0)
+			continue;
+		rc = prereq_as_read(ch.prereq, &s, ch.name, types[i]);
+		if (rc == XFED_OK)
+			rc = push(ch.update, meta_rr(ch.name, types[i],
+			    LDNS_RR_CLASS_ANY));
+		for (j = 0; j < s.n && rc == XFED_OK; j++)
+			rc = push(ch.removed, ldns_rr_clone(s.rr[j].orig));
+		ch.deletes += s.n;
+	}
+	txt = live_rrset(lv, ch.name, LDNS_RR_TYPE_TXT);
+	if (rc == XFED_OK)
+		rc = prereq_as_read(ch.prereq, &txt, ch.name,
+		    LDNS_RR_TYPE_TXT);
+	/* The marker alone goes: other TXT records there are not ours. */
+	for (i = 0; i < txt.n && rc == XFED_OK; i++) {
+		if (xfed_marker_match(txt.rr[i].orig, owner, NULL) != 1)
+			continue;
+		rc = push(ch.update, rr_copy(txt.rr[i].orig,
+		    LDNS_RR_CLASS_NONE, 0));
+		if (rc == XFED_OK)
+			rc = push(ch.removed, ldns_rr_clone(txt.rr[i].orig));
+	}
+	if (rc == XFED_OK)
+		plan_take_change(plan, &ch);
+	change_clear(&ch);
+	return rc;
+}
+
+static int
+owned_name_cmp(const void *a, const void *b)
+{
+	const struct xfed_owned *const *x = a, *const *y = b;
+
+	return ldns_dname_compare((*x)->name, (*y)->name);
+}
+
+/*
+ * Is name declared with something to own?  A declared name with nothing
+ * to own is planned like an undeclared one: our marker there goes.
+ */
+static bool
+is_declared(const struct xfed_owned **sorted, size_t n, const ldns_rdf *name)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = ldns_dname_compare(sorted[mid]->name, name);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Undeclared names carrying our marker lose what we put there. */
+static int
+plan_removals(struct xfed_plan *plan, const struct xfed_owned *names,
+    size_t n, const struct live *lv, const char *owner)
+{
+	const struct xfed_owned **sorted;
+	const ldns_rdf *name;
+	struct rrset txt;
+	struct marks m;
+	size_t i, k = 0;
+	int rc = XFED_OK;
+
+	sorted = xcalloc(n, sizeof(*sorted));
+	for (i = 0; i < n; i++)
+		if (ldns_rr_list_rr_count(names[i].rrs) > 0)
+			sorted[k++] = &names[i];
+	qsort(sorted, k, sizeof(*sorted), owned_name_cmp);
+	for (i = 0; i < lv->n && rc == XFED_OK; i++) {
+		name = ldns_rr_owner(lv->rr[i].canon);
+		/* Visit each owner name once: at its first RR. */
+		if (i > 0 && ldns_dname_compare(name,
+		    ldns_rr_owner(lv->rr[i - 1].canon)) == 0)
+			continue;
+		if (is_declared(sorted, k, name))
+			continue;
+		txt = live_rrset(lv, name, LDNS_RR_TYPE_TXT);
+		read_marks(&txt, owner, &m);
+		if (m.ours && m.other != NULL)
+			rc = plan_conflict(plan, name, xasprintf("name carries "
+			    "our marker and that of \"%s\"", m.other));
+		else if (m.ours)
+			rc = plan_removal(plan, lv, name, owner);
+		free(m.other);
+	}
+	free(sorted);
+	return rc;
+}
+
+static int
+change_cmp(const void *va, const void *vb)
+{
+	const struct xfed_change *a = va, *b = vb;
+
+	if (a->phase != b->phase)
+		return a->phase < b->phase ? -1 : 1;
+	return ldns_dname_compare(a->name, b->name);
+}
+
+int
+xfed_plan_zone(const ldns_rdf *zone, const struct xfed_owned *names,
+    size_t n, const ldns_rr_list *live, const char *owner,
+    struct xfed_plan **out)
+{
+	struct xfed_plan *plan;
+	struct live lv = { NULL, 0 };
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	plan = xcalloc(1, sizeof(*plan));
+	if ((plan->zone = ldns_rdf_clone(zone)) == NULL) {
+		rc = XFED_ENOMEM;
+		goto fail;
+	}
+	ldns_dname2canonical(plan->zone);
+	if ((rc = live_build(plan->zone, live, &lv)) != XFED_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (ldns_rr_list_rr_count(names[i].rrs) == 0)
+			continue;
+		if ((rc = plan_declared(plan, &names[i], &lv, owner)) != XFED_OK)
+			goto fail;
+	}
+	if ((rc = plan_removals(plan, names, n, &lv, owner)) != XFED_OK)
+		goto fail;
+	if (plan->n_changes > 1)
+		qsort(plan->changes, plan->n_changes, sizeof(*plan->changes),
+		    change_cmp);
+	live_free(&lv);
+	*out = plan;
+	return XFED_OK;
+fail:
+	live_free(&lv);
+	xfed_plan_free(plan);
+	return rc;
+}
+
+void
+xfed_plan_free(struct xfed_plan *plan)
+{
+	size_t i;
+
+	if (plan == NULL)
+		return;
+	for (i = 0; i < plan->n_changes; i++)
+		change_clear(&plan->changes[i]);
+	free(plan->changes);
+	for (i = 0; i < plan->n_conflicts; i++) {
+		ldns_rdf_deep_free(plan->conflicts[i].name);
+		free(plan->conflicts[i].reason);
+	}
+	free(plan->conflicts);
+	ldns_rdf_deep_free(plan->zone);
+	free(plan);
+}
+
+char *
+xfed_rr_to_line(const ldns_rr *rr)
+{
+	char *s, *p;
+	size_t len;
+
+	if ((s = ldns_rr2str(rr)) == NULL)
+		return NULL;
+	/* ldns separates fields with tabs; inside strings they are escaped. */
+	for (p = s; *p != '\0'; p++)
+		if (*p == '\t' || *p == '\n')
+			*p = ' ';
+	len = strlen(s);
+	while (len > 0 && s[len - 1] == ' ')
+		s[--len] = '\0';
+	return s;
+}
+
+static void
+print_list(FILE *f, const char *sign, const ldns_rr_list *l)
+{
+	size_t i;
+	char *line;
+
+	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
+		if ((line = xfed_rr_to_line(ldns_rr_list_rr(l, i))) == NULL)
+			continue;
+		fprintf(f, "%s %s\n", sign, line);
+		free(line);
+	}
+}
+
+void
+xfed_plan_print(FILE *f, const struct xfed_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_changes; i++) {
+		print_list(f, "-", plan->changes[i].removed);
+		print_list(f, "+", plan->changes[i].added);
+	}
+}

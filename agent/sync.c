@@ -1,0 +1,592 @@
+/* One sync of every declared zone: see sync.h. */
+#include <sys/socket.h>
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <ldns/ldns.h>
+
+#include "desired.h"
+#include "discover.h"
+#include "error.h"
+#include "log.h"
+#include "plan.h"
+#include "state.h"
+#include "sync.h"
+#include "update.h"
+#include "util.h"
+#include "zone.h"
+
+/* One zone at one primary, and the declared names that live in it. */
+struct job {
+	ldns_rdf		*zone;
+	char			*zone_str;
+	struct xfed_peer	 peer;
+	const struct xfed_owned	**names;
+	size_t			 n;
+};
+
+/* Everything one sync works with. */
+struct run {
+	const struct xfed_config	*cfg;
+	struct xfed_audit		*audit;
+	const struct xfed_sync_opts	*opts;
+	struct xfed_sync_report		*rep;
+	struct xfed_desired		*desired;
+	struct xfed_peer		*resolvers;
+	size_t				 nresolvers;
+	bool				 resolvers_loaded;
+	struct job			*jobs;
+	size_t				 njobs;
+	struct xfed_state		 state;
+};
+
+static struct xfed_zone_report *
+new_report(struct run *r, const char *zone, const char *server)
+{
+	struct xfed_zone_report *z;
+
+	r->rep->zones = xreallocarray(r->rep->zones, r->rep->n + 1,
+	    sizeof(*r->rep->zones));
+	z = &r->rep->zones[r->rep->n++];
+	memset(z, 0, sizeof(*z));
+	z->zone = xstrdup(zone);
+	z->server = xstrdup(server);
+	return z;
+}
+
+static void
+audit_event(struct run *r, const char *event, json_t *rec)
+{
+	if (r->audit != NULL && !r->opts->dry_run)
+		xfed_audit_write(r->audit, event, rec);
+	else
+		json_decref(rec);
+}
+
+static void
+fail_zone(struct run *r, struct xfed_zone_report *z, const char *detail)
+{
+	z->result = XFED_ZONE_FAILED;
+	free(z->detail);
+	z->detail = xstrdup(detail);
+	log_warnx("zone %s: %s", z->zone, detail);
+	audit_event(r, "error", json_pack("{s:s, s:s, s:s}", "zone", z->zone,
+	    "server", z->server, "error", detail));
+}
+
+static int
+load_resolvers(struct run *r)
+{
+	if (r->resolvers_loaded)
+		return 0;
+	r->resolvers_loaded = true;
+	return xfed_resolver_peers(r->cfg->resolvers, r->cfg->n_resolvers,
+	    &r->resolvers, &r->nresolvers);
+}
+
+/* A configured server: an IP literal, or a host name resolved here. */
+static int
+server_peer(const struct xfed_server *s, struct xfed_peer *peer, char *why,
+    size_t wlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
+	char ip[64];
+	int rc;
+
+	if (xfed_peer_init(peer, s->address, s->port, s->key, s->transport,
+	    s->timeout, s->retries) == 0)
+		return 0;
+	if ((rc = getaddrinfo(s->address, NULL, &hints, &ai)) != 0) {
+		snprintf(why, wlen, "server \"%s\": cannot resolve %s: %s",
+		    s->name, s->address, gai_strerror(rc));
+		return XFED_ENOZONE;
+	}
+	getnameinfo(ai->ai_addr, ai->ai_addrlen, ip, sizeof(ip), NULL, 0,
+	    NI_NUMERICHOST);
+	freeaddrinfo(ai);
+	return xfed_peer_init(peer, ip, s->port, s->key, s->transport,
+	    s->timeout, s->retries);
+}
+
+/* The primary named by a discovered SOA MNAME. */
+static int
+mname_peer(struct run *r, const ldns_rdf *mname, struct xfed_peer *peer,
+    char *why, size_t wlen)
+{
+	char **addrs = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (r->cfg->default_key == NULL) {
+		snprintf(why, wlen, "no server is configured and no tsig-key "
+		    "is set for discovered primaries");
+		return XFED_ECONFIG;
+	}
+	rc = xfed_discover_addresses(r->resolvers, r->nresolvers, mname,
+	    &addrs, &n, why, wlen);
+	if (rc == 0) {
+		rc = xfed_peer_init(peer, addrs[0], r->cfg->primary_port,
+		    r->cfg->default_key, XFED_TRANSPORT_AUTO, 3, 2);
+		log_info("primary %s found by discovery", peer->label);
+	}
+	for (i = 0; i < n; i++)
+		free(addrs[i]);
+	free(addrs);
+	return rc;
+}
+
+/*
+ * Decide the zone and the primary of one declared name.  A configured
+ * server or zone always wins over discovery.
+ */
+static int
+assign(struct run *r, const struct xfed_owned *o, ldns_rdf **zone,
+    struct xfed_peer *peer, char *why, size_t wlen)
+{
+	ldns_rdf *found = NULL, *mname = NULL, *ask;
+	int rc;
+
+	*zone = o->zone != NULL ? ldns_dname_new_frm_str(o->zone) : NULL;
+	ask = *zone != NULL ? *zone : o->name;
+	if (o->server != NULL) {
+		if ((rc = server_peer(o->server, peer, why, wlen)) != 0 ||
+		    *zone != NULL)
+			return rc;
+		/* Ask the configured server itself, not the resolvers. */
+		rc = xfed_discover_zone(peer, 1, false, ask, zone, &mname,
+		    why, wlen);
+		ldns_rdf_deep_free(mname);
+		return rc;
+	}
+	if ((rc = load_resolvers(r)) != 0) {
+		snprintf(why, wlen, "no usable resolver for discovery");
+		return rc;
+	}
+	rc = xfed_discover_zone(r->resolvers, r->nresolvers, true, ask,
+	    &found, &mname, why, wlen);
+	if (rc == 0)
+		rc = mname_peer(r, mname, peer, why, wlen);
+	if (*zone == NULL)
+		*zone = found;
+	else
+		ldns_rdf_deep_free(found);
+	ldns_rdf_deep_free(mname);
+	return rc;
+}
+
+static struct job *
+find_job(struct run *r, const ldns_rdf *zone, const struct xfed_peer *peer)
+{
+	size_t i;
+
+	for (i = 0; i < r->njobs; i++)
+		if (ldns_dname_compare(r->jobs[i].zone, zone) == 0 &&
+		    strcmp(r->jobs[i].peer.label, peer->label) == 0)
+			return &r->jobs[i];
+	return NULL;
+}
+
+/* Takes ownership of zone. */
+static struct job *
+add_job(struct run *r, ldns_rdf *zone, const struct xfed_peer *peer)
+{
+	struct job *j = find_job(r, zone, peer);
+
+	if (j != NULL) {
+		ldns_rdf_deep_free(zone);
+		return j;
+	}
+	r->jobs = xreallocarray(r->jobs, r->njobs + 1, sizeof(*r->jobs));
+	j = &r->jobs[r->njobs++];
+	memset(j, 0, sizeof(*j));
+	ldns_dname2canonical(zone);
+	j->zone = zone;
+	j->zone_str = ldns_rdf2str(zone);
+	j->peer = *peer;
+	return j;
+}
+
+static void
+add_name(struct job *j, const struct xfed_owned *o)
+{
+	j->names = xreallocarray(j->names, j->n + 1, sizeof(*j->names));
+	j->names[j->n++] = o;
+}
+
+/* Sort every declared name into its job; failures become zone reports. */
+static void
+build_jobs(struct run *r)
+{
+	struct xfed_peer peer;
+	ldns_rdf *zone;
+	char why[384];
+	size_t i;
+
+	for (i = 0; i < r->desired->n; i++) {
+		const struct xfed_owned *o = &r->desired->names[i];
+
+		why[0] = '\0';
+		if (assign(r, o, &zone, &peer, why, sizeof(why)) != 0) {
+			char *name = ldns_rdf2str(o->name);
+			char *label = xasprintf("(zone of %s)", name);
+
+			fail_zone(r, new_report(r, label, "?"), why);
+			ldns_rdf_deep_free(zone);
+			free(label);
+			free(name);
+			continue;
+		}
+		add_name(add_job(r, zone, &peer), o);
+	}
+}
+
+/*
+ * Zones published into earlier but holding no declared name now: visit
+ * them anyway, at the server recorded then, so what is left is removed.
+ */
+static void
+add_state_jobs(struct run *r)
+{
+	struct xfed_peer peer;
+	const struct xfed_key *key;
+	char ip[64], *hash;
+	size_t i;
+	unsigned long port;
+
+	for (i = 0; i < r->state.n; i++) {
+		const struct xfed_state_zone *sz = &r->state.zones[i];
+		ldns_rdf *zone = ldns_dname_new_frm_str(sz->zone);
+		size_t k;
+		bool known = false;
+
+		for (k = 0; zone != NULL && k < r->njobs; k++)
+			if (ldns_dname_compare(r->jobs[k].zone, zone) == 0)
+				known = true;
+		hash = strrchr(sz->server, '#');
+		key = sz->key[0] != '\0' ? xfed_config_key(r->cfg, sz->key) :
+		    NULL;
+		if (known || zone == NULL || hash == NULL ||
+		    (size_t)(hash - sz->server) >= sizeof(ip)) {
+			ldns_rdf_deep_free(zone);
+			continue;
+		}
+		memcpy(ip, sz->server, (size_t)(hash - sz->server));
+		ip[hash - sz->server] = '\0';
+		port = strtoul(hash + 1, NULL, 10);
+		if (key == NULL || port == 0 || port > 65535 ||
+		    xfed_peer_init(&peer, ip, (uint16_t)port, key,
+		    XFED_TRANSPORT_AUTO, 3, 2) != 0) {
+			struct xfed_zone_report *z = new_report(r, sz->zone,
+			    sz->server);
+
+			fail_zone(r, z, "zone published earlier, but its key "
+			    "is no longer configured: cannot clean it up");
+			ldns_rdf_deep_free(zone);
+			continue;
+		}
+		log_info("zone %s: no declared name left, removing what xfed "
+		    "published there", sz->zone);
+		add_job(r, zone, &peer);
+	}
+}
+
+static void
+report_conflicts(struct run *r, const struct xfed_zone_report *z,
+    const struct xfed_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_conflicts; i++) {
+		char *name = ldns_rdf2str(plan->conflicts[i].name);
+
+		log_warnx("zone %s: conflict at %s: %s; left untouched",
+		    z->zone, name, plan->conflicts[i].reason);
+		audit_event(r, "conflict", json_pack("{s:s, s:s, s:s}",
+		    "zone", z->zone, "name", name, "reason",
+		    plan->conflicts[i].reason));
+		free(name);
+	}
+}
+
+static void
+count_plan(struct xfed_zone_report *z, const struct xfed_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n_changes; i++) {
+		z->added += ldns_rr_list_rr_count(plan->changes[i].added);
+		z->removed += ldns_rr_list_rr_count(plan->changes[i].removed);
+	}
+}
+
+static void
+refuse_limit(struct run *r, struct xfed_zone_report *z,
+    const struct xfed_plan *plan)
+{
+	char *msg = xasprintf("would delete %zu records, more than "
+	    "max-deletes (%u): refused, nothing sent", plan->deletes,
+	    r->cfg->max_deletes);
+
+	z->result = XFED_ZONE_LIMIT;
+	z->deletes = plan->deletes;
+	z->detail = msg;
+	log_warnx("zone %s: %s", z->zone, msg);
+	audit_event(r, "refused", json_pack("{s:s, s:s, s:I, s:I}", "zone",
+	    z->zone, "reason", "max-deletes", "deletes",
+	    (json_int_t)plan->deletes, "max-deletes",
+	    (json_int_t)r->cfg->max_deletes));
+}
+
+static void
+print_plan(struct run *r, const struct job *j, const struct xfed_plan *plan)
+{
+	FILE *f = r->opts->plan_out != NULL ? r->opts->plan_out : stdout;
+
+	if (plan->n_changes == 0)
+		return;
+	fprintf(f, "; zone %s at %s\n", j->zone_str, j->peer.label);
+	xfed_plan_print(f, plan);
+}
+
+static void
+remember_zone(struct run *r, const struct job *j, const struct xfed_plan *p)
+{
+	if (r->opts->dry_run)
+		return;
+	if (p->n_owned_after > 0 || p->n_conflicts > 0)
+		xfed_state_set(&r->state, j->zone_str, j->peer.label,
+		    j->peer.key != NULL ? j->peer.key->name : "");
+	else
+		xfed_state_remove(&r->state, j->zone_str);
+}
+
+/* Read and plan; 0 with *plan, or a failure recorded in z. */
+static int
+read_and_plan(struct run *r, const struct job *j, struct xfed_zone_report *z,
+    struct xfed_plan **plan)
+{
+	struct xfed_zone_data data;
+	struct xfed_owned *names;
+	char why[384];
+	size_t i;
+	int rc;
+
+	*plan = NULL;
+	if ((rc = xfed_zone_read(&j->peer, j->zone, &data, why,
+	    sizeof(why))) != 0) {
+		fail_zone(r, z, why);
+		return rc;
+	}
+	names = xcalloc(j->n, sizeof(*names));
+	for (i = 0; i < j->n; i++)
+		names[i] = *j->names[i];
+	rc = xfed_plan_zone(j->zone, names, j->n, data.rrs, r->cfg->owner,
+	    plan);
+	free(names);
+	xfed_zone_data_clear(&data);
+	if (rc != 0)
+		fail_zone(r, z, "planning failed: out of memory");
+	return rc;
+}
+
+/*
+ * Bring one zone in sync: read, plan, apply; on a failed prerequisite, or
+ * to confirm what was applied, read and plan again (bounded).
+ */
+static void
+sync_job(struct run *r, const struct job *j)
+{
+	struct xfed_zone_report *z = new_report(r, j->zone_str, j->peer.label);
+	struct xfed_apply_result res;
+	struct xfed_plan *plan = NULL;
+	unsigned round;
+	bool applied = false;
+
+	for (round = 0; round <= XFED_SYNC_MAX_ROUNDS; round++) {
+		xfed_plan_free(plan);
+		if (read_and_plan(r, j, z, &plan) != 0)
+			return;
+		if (round == 0 && r->opts->after_read != NULL)
+			r->opts->after_read(j->zone_str, r->opts->hook_arg);
+		if (round == 0)
+			report_conflicts(r, z, plan);
+		z->conflicts = plan->n_conflicts;
+		if (plan->n_changes == 0)
+			break;
+		if (plan->deletes > r->cfg->max_deletes) {
+			refuse_limit(r, z, plan);
+			xfed_plan_free(plan);
+			return;
+		}
+		if (r->opts->dry_run) {
+			print_plan(r, j, plan);
+			count_plan(z, plan);
+			z->result = XFED_ZONE_PLANNED;
+			xfed_plan_free(plan);
+			return;
+		}
+		xfed_update_apply(&j->peer, plan, r->audit, r->opts->trigger,
+		    0, &res);
+		z->messages += res.messages;
+		if (res.status != 0 && res.status != XFED_ESTALE) {
+			fail_zone(r, z, res.detail);
+			xfed_plan_free(plan);
+			return;
+		}
+		if (res.status == 0) {
+			count_plan(z, plan);
+			applied = true;
+		} else {
+			log_info("zone %s: %s; reading it again", z->zone,
+			    res.detail);
+		}
+	}
+	if (plan->n_changes > 0) {
+		fail_zone(r, z, "not converged: the zone still differs after "
+		    "repeated reads and updates (is someone else changing it?)");
+	} else {
+		z->result = plan->n_conflicts > 0 ? XFED_ZONE_CONFLICT :
+		    applied ? XFED_ZONE_CHANGED : XFED_ZONE_IN_SYNC;
+		remember_zone(r, j, plan);
+	}
+	xfed_plan_free(plan);
+}
+
+static int
+exit_code(const struct xfed_sync_report *rep)
+{
+	bool failed = false, limited = false;
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		switch (rep->zones[i].result) {
+		case XFED_ZONE_FAILED:
+		case XFED_ZONE_CONFLICT:
+			failed = true;
+			break;
+		case XFED_ZONE_LIMIT:
+			limited = true;
+			break;
+		default:
+			break;
+		}
+	}
+	/* A zone that failed outright outweighs one a limit held back. */
+	if (failed)
+		return XFED_EXIT_FAILED;
+	return limited ? XFED_EXIT_LIMIT : XFED_EXIT_OK;
+}
+
+/* A dry run succeeds when every zone could be read and planned. */
+static int
+dry_run_exit_code(const struct xfed_sync_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n; i++)
+		if (rep->zones[i].result == XFED_ZONE_FAILED)
+			return XFED_EXIT_FAILED;
+	return XFED_EXIT_OK;
+}
+
+static void
+free_run(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->njobs; i++) {
+		ldns_rdf_deep_free(r->jobs[i].zone);
+		free(r->jobs[i].zone_str);
+		free(r->jobs[i].names);
+	}
+	free(r->jobs);
+	free(r->resolvers);
+	xfed_desired_free(r->desired);
+	xfed_state_clear(&r->state);
+}
+
+void
+xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
+    const struct xfed_sync_opts *opts, struct xfed_sync_report *rep)
+{
+	struct run r = { .cfg = cfg, .audit = audit, .opts = opts, .rep = rep };
+	uint64_t start = xfed_now_ms();
+	size_t i;
+
+	memset(rep, 0, sizeof(*rep));
+	audit_event(&r, "sync-start", json_pack("{s:s}", "trigger",
+	    opts->trigger));
+	if (xfed_desired_build(cfg, &r.desired) != 0)
+		fatalx("out of memory");
+	if (xfed_state_load(cfg->state_dir, &r.state) != 0)
+		log_warn("cannot read the state in %s", cfg->state_dir);
+	build_jobs(&r);
+	add_state_jobs(&r);
+	for (i = 0; i < r.njobs; i++)
+		sync_job(&r, &r.jobs[i]);
+	if (!opts->dry_run)
+		xfed_state_save(cfg->state_dir, &r.state);
+	rep->exit_code = opts->dry_run ? dry_run_exit_code(rep) :
+	    exit_code(rep);
+	audit_event(&r, "sync-end", json_pack("{s:s, s:I, s:i, s:I}",
+	    "trigger", opts->trigger, "zones", (json_int_t)rep->n,
+	    "exit", rep->exit_code, "duration_ms",
+	    (json_int_t)(xfed_now_ms() - start)));
+	free_run(&r);
+}
+
+void
+xfed_sync_report_clear(struct xfed_sync_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		free(rep->zones[i].zone);
+		free(rep->zones[i].server);
+		free(rep->zones[i].detail);
+	}
+	free(rep->zones);
+	memset(rep, 0, sizeof(*rep));
+}
+
+static const char *
+result_name(enum xfed_zone_result res)
+{
+	switch (res) {
+	case XFED_ZONE_IN_SYNC:		return "in sync";
+	case XFED_ZONE_CHANGED:		return "updated";
+	case XFED_ZONE_PLANNED:		return "changes pending";
+	case XFED_ZONE_CONFLICT:	return "conflict";
+	case XFED_ZONE_LIMIT:		return "refused";
+	case XFED_ZONE_FAILED:		return "FAILED";
+	}
+	return "?";
+}
+
+void
+xfed_sync_report_print(FILE *f, const struct xfed_sync_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct xfed_zone_report *z = &rep->zones[i];
+
+		fprintf(f, "%s: %s", z->zone, result_name(z->result));
+		if (z->added + z->removed > 0)
+			fprintf(f, ", %zu added, %zu removed", z->added,
+			    z->removed);
+		if (z->messages > 0)
+			fprintf(f, " in %zu message%s", z->messages,
+			    z->messages == 1 ? "" : "s");
+		if (z->conflicts > 0)
+			fprintf(f, ", %zu conflict%s", z->conflicts,
+			    z->conflicts == 1 ? "" : "s");
+		if (z->detail != NULL)
+			fprintf(f, ": %s", z->detail);
+		fputc('\n', f);
+	}
+}

@@ -1,0 +1,232 @@
+/*
+ * xfedd: keeps the XMPP federation records of the configured domains in
+ * sync, with TSIG-signed RFC 2136 updates.  One pass with --once, else a
+ * long-running agent.
+ */
+#include <sys/stat.h>
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "config.h"
+#include "error.h"
+#include "log.h"
+#include "sync.h"
+
+#ifndef XFED_VERSION
+#define XFED_VERSION "unknown"
+#endif
+
+struct options {
+	const char	*config;
+	bool		 foreground;
+	bool		 once;
+	bool		 dry_run;
+	bool		 check;
+	int		 verbose;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: xfedd [-c FILE] [-f] [--once] [--dry-run] [-n|--check] "
+	    "[-v] [-h] [-V]\n"
+	    "\n"
+	    "  -c, --config FILE  configuration file (default %s)\n"
+	    "  -f, --foreground   stay in the foreground, log to stderr\n"
+	    "      --once         one full sync of every declared domain, "
+	    "then exit\n"
+	    "      --dry-run      compute and show the plan, send nothing\n"
+	    "  -n, --check        validate the configuration and exit\n"
+	    "  -v                 more verbose logging (repeatable)\n"
+	    "  -h, --help         this help\n"
+	    "  -V, --version      print the version\n"
+	    "\n"
+	    "Exit status with --once: 0 in sync, 1 usage or configuration "
+	    "error,\n"
+	    "2 a zone could not be brought in sync, 3 a safety limit "
+	    "refused a change.\n", XFED_DEFAULT_CONFIG);
+}
+
+enum { OPT_ONCE = 256, OPT_DRY_RUN };
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "foreground",	no_argument,		NULL, 'f' },
+		{ "once",	no_argument,		NULL, OPT_ONCE },
+		{ "dry-run",	no_argument,		NULL, OPT_DRY_RUN },
+		{ "check",	no_argument,		NULL, 'n' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL,		0,			NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->config = XFED_DEFAULT_CONFIG;
+	while ((ch = getopt_long(argc, argv, "c:fnvhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':	o->config = optarg; break;
+		case 'f':	o->foreground = true; break;
+		case OPT_ONCE:	o->once = true; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case 'n':	o->check = true; break;
+		case 'v':	o->verbose++; break;
+		case 'h':	usage(stdout); exit(0);
+		case 'V':	printf("xfedd %s\n", XFED_VERSION); exit(0);
+		default:	usage(stderr); exit(XFED_EXIT_USAGE);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "xfedd: unexpected argument: %s\n", argv[optind]);
+		usage(stderr);
+		exit(XFED_EXIT_USAGE);
+	}
+}
+
+static struct xfed_config *
+load_config_or_exit(const char *path)
+{
+	struct xfed_config *cfg;
+
+	if (xfed_config_load(path, stderr, &cfg) != 0)
+		exit(XFED_EXIT_USAGE);
+	return cfg;
+}
+
+static struct xfed_audit *
+open_audit_or_exit(const struct xfed_config *cfg)
+{
+	struct xfed_audit *audit;
+
+	/* No audit log, no updates: every change must leave a record. */
+	if (xfed_audit_open(cfg->audit_log, &audit) != 0) {
+		log_warnx("cannot open the audit log %s; nothing was sent",
+		    cfg->audit_log);
+		exit(XFED_EXIT_USAGE);
+	}
+	return audit;
+}
+
+static int
+run_once(const struct options *o)
+{
+	struct xfed_config *cfg = load_config_or_exit(o->config);
+	struct xfed_audit *audit = NULL;
+	struct xfed_sync_opts so = { .trigger = "once", .dry_run = o->dry_run,
+	    .plan_out = stdout };
+	struct xfed_sync_report rep;
+	int code;
+
+	if (!o->dry_run)
+		audit = open_audit_or_exit(cfg);
+	xfed_sync_run(cfg, audit, &so, &rep);
+	xfed_sync_report_print(stderr, &rep);
+	code = rep.exit_code;
+	xfed_sync_report_clear(&rep);
+	xfed_audit_close(audit);
+	xfed_config_free(cfg);
+	return code;
+}
+
+/*
+ * The long-running agent: a sync at start-up, then one every interval,
+ * woken early by signals.  SIGHUP reloads (keeping the running
+ * configuration when the new one is bad) and resyncs; SIGUSR1 reopens the
+ * audit log; SIGTERM and SIGINT stop it between syncs.
+ */
+static int
+run_daemon(const struct options *o)
+{
+	struct xfed_config *cfg = load_config_or_exit(o->config), *next;
+	struct xfed_audit *audit = open_audit_or_exit(cfg);
+	struct xfed_sync_report rep;
+	struct xfed_sync_opts so = { .trigger = "startup" };
+	struct timespec wait;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (!o->foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+	log_info("xfedd %s started with %s", XFED_VERSION, cfg->path);
+	for (;;) {
+		if (so.trigger != NULL) {
+			xfed_sync_run(cfg, audit, &so, &rep);
+			xfed_sync_report_print(stderr, &rep);
+			xfed_sync_report_clear(&rep);
+		}
+		wait.tv_sec = cfg->interval > 0 ? cfg->interval : 86400;
+		wait.tv_nsec = 0;
+		sig = sigtimedwait(&set, NULL, &wait);
+		so.trigger = NULL;
+		if (sig == -1) {
+			if (cfg->interval > 0)
+				so.trigger = "timer";
+			continue;
+		}
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (sig == SIGUSR1) {
+			xfed_audit_reopen(audit);
+			continue;
+		}
+		if (xfed_config_load(o->config, stderr, &next) == 0) {
+			xfed_config_free(cfg);
+			cfg = next;
+			log_info("configuration reloaded");
+		} else {
+			log_warnx("new configuration rejected; the running "
+			    "one stays in force");
+		}
+		so.trigger = "signal";
+	}
+	log_info("xfedd stopping");
+	xfed_audit_close(audit);
+	xfed_config_free(cfg);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct xfed_config *cfg;
+
+	parse_options(argc, argv, &o);
+	log_init(o.verbose);
+	/* ldns and our own sockets must never die of a peer's hang-up. */
+	signal(SIGPIPE, SIG_IGN);
+	umask(027);
+	if (o.check) {
+		cfg = load_config_or_exit(o.config);
+		if (o.verbose > 0)
+			printf("%s: configuration is valid\n", o.config);
+		xfed_config_free(cfg);
+		return 0;
+	}
+	if (o.once)
+		return run_once(&o);
+	if (o.dry_run) {
+		fprintf(stderr, "xfedd: --dry-run needs --once\n");
+		return XFED_EXIT_USAGE;
+	}
+	return run_daemon(&o);
+}

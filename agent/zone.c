@@ -1,0 +1,257 @@
+/* Verified AXFR: see zone.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ldns/ldns.h>
+
+#include "error.h"
+#include "log.h"
+#include "net.h"
+#include "tsig.h"
+#include "util.h"
+#include "zone.h"
+
+/* State of one transfer while its messages arrive. */
+struct transfer {
+	const struct xfed_peer		*peer;
+	const ldns_rdf			*zone;
+	char				*zname;		/* for messages */
+	ldns_pkt			*query;
+	struct xfed_tsig_verifier	*verifier;
+	ldns_rr_list			*rrs;
+	unsigned			 messages;
+	bool				 last_signed;
+	bool				 done;		/* closing SOA seen */
+	char				*detail;
+	size_t				 dlen;
+};
+
+void
+xfed_zone_data_clear(struct xfed_zone_data *data)
+{
+	if (data->rrs != NULL)
+		ldns_rr_list_deep_free(data->rrs);
+	memset(data, 0, sizeof(*data));
+}
+
+/*
+ * A transfer message answers our query when ID, QR and opcode agree; the
+ * question section may be empty after the first message (RFC 5936 2.2).
+ */
+static int
+check_message(struct transfer *t, const uint8_t *wire, size_t len,
+    ldns_pkt **pkt)
+{
+	const ldns_rr *q;
+
+	*pkt = NULL;
+	if (len < LDNS_HEADER_SIZE || LDNS_ID_WIRE(wire) !=
+	    ldns_pkt_id(t->query) || !LDNS_QR_WIRE(wire))
+		return XFED_EMISMATCH;
+	if (ldns_wire2pkt(pkt, wire, len) != LDNS_STATUS_OK)
+		return XFED_EMALFORMED;
+	if (ldns_pkt_get_opcode(*pkt) != LDNS_PACKET_QUERY)
+		return XFED_EMISMATCH;
+	if (ldns_pkt_qdcount(*pkt) == 0)
+		return t->messages == 0 &&
+		    ldns_pkt_get_rcode(*pkt) == LDNS_RCODE_NOERROR ?
+		    XFED_EMISMATCH : 0;
+	q = ldns_rr_list_rr(ldns_pkt_question(*pkt), 0);
+	if (ldns_pkt_qdcount(*pkt) != 1 || q == NULL ||
+	    ldns_rr_get_type(q) != LDNS_RR_TYPE_AXFR ||
+	    ldns_dname_compare(ldns_rr_owner(q), t->zone) != 0)
+		return XFED_EMISMATCH;
+	return 0;
+}
+
+static int
+fail(struct transfer *t, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct transfer *t, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->detail, t->dlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int
+explain_rcode(struct transfer *t, ldns_pkt_rcode rcode)
+{
+	const char *kn = t->peer->key ? t->peer->key->name : "(none)";
+
+	if (rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTAUTH)
+		return fail(t, XFED_ERCODE, "%s refused the transfer of %s "
+		    "(%s): allow zone transfers for key '%s' on the primary",
+		    t->peer->label, t->zname,
+		    xfed_rcode_name(rcode), kn);
+	return fail(t, XFED_ERCODE, "%s answered %s to the transfer of %s",
+	    t->peer->label, xfed_rcode_name(rcode),
+	    t->zname);
+}
+
+/* Append the message's answer RRs; notice the closing SOA. */
+static int
+collect(struct transfer *t, const ldns_pkt *pkt)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		bool soa = ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA;
+
+		if (t->done)
+			return fail(t, XFED_EMALFORMED, "%s: records after "
+			    "the closing SOA of %s", t->peer->label,
+			    t->zname);
+		if (ldns_rr_list_rr_count(t->rrs) == 0 && !soa)
+			return fail(t, XFED_EMALFORMED, "%s: transfer of %s "
+			    "does not start with its SOA", t->peer->label,
+			    t->zname);
+		if (soa && ldns_rr_list_rr_count(t->rrs) > 0) {
+			t->done = true;
+			continue;
+		}
+		ldns_rr_list_push_rr(t->rrs, ldns_rr_clone(rr));
+	}
+	return 0;
+}
+
+static int
+handle_message(struct transfer *t, const uint8_t *wire, size_t len)
+{
+	struct xfed_tsig_result res;
+	ldns_pkt *pkt;
+	int rc;
+
+	if ((rc = check_message(t, wire, len, &pkt)) != 0) {
+		ldns_pkt_free(pkt);
+		return fail(t, rc, "%s: transfer message %u of %s %s",
+		    t->peer->label, t->messages + 1,
+		    t->zname, rc == XFED_EMALFORMED ?
+		    "is malformed" : "does not answer our request");
+	}
+	if (t->verifier != NULL) {
+		memset(&res, 0, sizeof(res));
+		rc = xfed_tsig_verify(t->verifier, wire, len,
+		    xfed_wall_seconds(), &res);
+		if (rc != 0) {
+			ldns_pkt_free(pkt);
+			return fail(t, rc, "%s: transfer of %s, message %u: "
+			    "%s (key '%s')", t->peer->label,
+			    t->zname, t->messages + 1,
+			    xfed_strerror(rc), t->peer->key->name);
+		}
+		t->last_signed = res.is_signed;
+	}
+	t->messages++;
+	if (ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR) {
+		rc = explain_rcode(t, ldns_pkt_get_rcode(pkt));
+		ldns_pkt_free(pkt);
+		return rc;
+	}
+	rc = collect(t, pkt);
+	ldns_pkt_free(pkt);
+	return rc;
+}
+
+static int
+run_transfer(struct transfer *t)
+{
+	struct xfed_tsig_request req;
+	uint8_t *buf, *wire;
+	size_t len;
+	uint64_t deadline;
+	unsigned timeout_ms = t->peer->timeout * 1000;
+	int fd = -1, rc;
+
+	buf = xmalloc(XFED_DNS_MAX_MSG);
+	rc = xfed_dns_render(t->peer, t->query, buf, &len, &req);
+	if (rc == 0 && t->peer->key != NULL &&
+	    (t->verifier = xfed_tsig_verifier_new(t->peer->key, &req,
+	    true)) == NULL)
+		rc = XFED_ENOMEM;
+	deadline = xfed_now_ms() + timeout_ms;
+	if (rc == 0)
+		rc = xfed_tcp_connect(&t->peer->addr, t->peer->addrlen,
+		    deadline, &fd);
+	if (rc == 0)
+		rc = xfed_tcp_send_msg(fd, buf, len, deadline);
+	free(buf);
+	while (rc == 0 && !t->done) {
+		/* Each message gets the full timeout: big zones take time. */
+		deadline = xfed_now_ms() + timeout_ms;
+		if ((rc = xfed_tcp_recv_msg(fd, &wire, &len, deadline)) != 0)
+			break;
+		rc = handle_message(t, wire, len);
+		free(wire);
+	}
+	if (fd != -1)
+		close(fd);
+	if (rc == XFED_ETIMEOUT || rc == XFED_ENETWORK)
+		fail(t, rc, "%s: transfer of %s: %s after %u message(s)",
+		    t->peer->label, t->zname,
+		    xfed_strerror(rc), t->messages);
+	else if (rc == 0 && t->verifier != NULL && !t->last_signed)
+		rc = fail(t, XFED_EUNSIGNED, "%s: transfer of %s ends with "
+		    "an unsigned message", t->peer->label,
+		    t->zname);
+	return rc;
+}
+
+static void
+transfer_reset(struct transfer *t)
+{
+	xfed_tsig_verifier_free(t->verifier);
+	t->verifier = NULL;
+	ldns_rr_list_deep_free(t->rrs);
+	t->rrs = ldns_rr_list_new();
+	t->messages = 0;
+	t->done = false;
+	t->last_signed = false;
+}
+
+int
+xfed_zone_read(const struct xfed_peer *peer, const ldns_rdf *zone,
+    struct xfed_zone_data *data, char *detail, size_t dlen)
+{
+	struct transfer t = { .peer = peer, .zone = zone, .detail = detail,
+	    .dlen = dlen };
+	unsigned attempt;
+	int rc = XFED_ETIMEOUT;
+
+	memset(data, 0, sizeof(*data));
+	detail[0] = '\0';
+	t.query = ldns_pkt_query_new(ldns_rdf_clone(zone), LDNS_RR_TYPE_AXFR,
+	    LDNS_RR_CLASS_IN, 0);
+	if (t.query == NULL)
+		return XFED_ENOMEM;
+	t.zname = ldns_rdf2str(zone);
+	for (attempt = 0; attempt <= peer->retries; attempt++) {
+		transfer_reset(&t);
+		rc = run_transfer(&t);
+		if (rc != XFED_ETIMEOUT && rc != XFED_ENETWORK)
+			break;
+		log_debug("%s", detail);
+	}
+	xfed_tsig_verifier_free(t.verifier);
+	ldns_pkt_free(t.query);
+	free(t.zname);
+	if (rc != 0) {
+		ldns_rr_list_deep_free(t.rrs);
+		return rc;
+	}
+	data->rrs = t.rrs;
+	data->serial = ldns_rdf2native_int32(ldns_rr_rdf(
+	    ldns_rr_list_rr(t.rrs, 0), 2));
+	data->messages = t.messages;
+	return 0;
+}

@@ -1,0 +1,120 @@
+/*
+ * The xfed configuration as plain structs.  Only config.c knows libconfuse;
+ * everything else sees this.
+ *
+ * All DNS names here are in canonical form: lower case, absolute, with the
+ * trailing dot ("xmpp.contoso.com.").  Cross references are resolved to
+ * pointers into the arrays of the same struct xfed_config.
+ */
+#ifndef XFED_CONFIG_H
+#define XFED_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tsig.h"
+
+#define XFED_DEFAULT_CONFIG	"/etc/xfed/xfed.conf"
+#define XFED_DEFAULT_SOCKET	"/run/xfed/xfedd.sock"
+#define XFED_DEFAULT_AUDIT_LOG	"/var/log/xfed/audit.jsonl"
+#define XFED_DEFAULT_STATE_DIR	"/var/lib/xfed"
+
+enum xfed_transport {
+	XFED_TRANSPORT_AUTO,	/* UDP, TCP when large or truncated */
+	XFED_TRANSPORT_UDP,
+	XFED_TRANSPORT_TCP,
+};
+
+struct xfed_server {
+	char			*name;		/* section title */
+	char			*address;	/* IP literal or host name */
+	uint16_t		 port;
+	struct xfed_key		*key;
+	enum xfed_transport	 transport;
+	unsigned		 timeout;	/* seconds per attempt, >= 1 */
+	unsigned		 retries;	/* extra attempts after the first */
+	int			 line;
+};
+
+struct xfed_proxy {
+	char			*name;		/* section title */
+	char			*host;		/* canonical DNS name */
+	char			**ipv4;		/* normalised literals */
+	size_t			 n_ipv4;
+	char			**ipv6;
+	size_t			 n_ipv6;
+	uint32_t		 ttl;
+	char			*zone;		/* canonical, or NULL: discover */
+	struct xfed_server	*server;	/* NULL: discover the primary */
+	int			 line;
+};
+
+struct xfed_domain {
+	char			*name;		/* canonical DNS name */
+	struct xfed_proxy	**proxies;
+	size_t			 n_proxies;
+	uint16_t		 port;
+	uint16_t		 tls_port;	/* for direct-tls */
+	uint16_t		 priority;
+	uint16_t		 weight;
+	uint32_t		 ttl;
+	bool			 direct_tls;
+	char			*zone;		/* canonical, or NULL: discover */
+	struct xfed_server	*server;	/* NULL: discover the primary */
+	int			 line;
+};
+
+struct xfed_config {
+	char			*path;		/* file it was read from */
+	unsigned		 interval;	/* seconds; 0: on demand only */
+	char			*owner;		/* ownership tag */
+	char			*socket;
+	char			*audit_log;
+	char			*state_dir;
+	unsigned		 max_deletes;
+
+	/* Discovery (extensions to the contract's grammar). */
+	char			**resolvers;	/* "ADDR" or "ADDR@PORT"; none: resolv.conf */
+	size_t			 n_resolvers;
+	uint16_t		 primary_port;	/* port of a primary found by MNAME */
+	struct xfed_key		*default_key;	/* key for discovered primaries */
+
+	struct xfed_key		*keys;
+	size_t			 n_keys;
+	struct xfed_server	*servers;
+	size_t			 n_servers;
+	struct xfed_proxy	*proxies;
+	size_t			 n_proxies;
+	struct xfed_domain	*domains;
+	size_t			 n_domains;
+};
+
+/*
+ * Read and validate a configuration file.  Every problem is written to err
+ * as "FILE:LINE: message" (one per line; all problems found, not only the
+ * first).  Returns 0 and sets *out, or XFED_ECONFIG (or XFED_ENOMEM) with
+ * *out NULL.  TSIG secrets come from the inline secret, from a BIND key
+ * file (file = ...), or, when $CREDENTIALS_DIRECTORY is set and holds a file
+ * named after the key, from that file.
+ */
+int		 xfed_config_load(const char *path, FILE *err,
+		    struct xfed_config **out);
+
+/* Same, from a string; name is used as FILE in messages.  For tests. */
+int		 xfed_config_parse_string(const char *text, const char *name,
+		    FILE *err, struct xfed_config **out);
+
+/* Free a configuration; key material is zeroed first. */
+void		 xfed_config_free(struct xfed_config *cfg);
+
+/* Look-ups by section title; NULL when absent. */
+struct xfed_key		*xfed_config_key(const struct xfed_config *cfg,
+			    const char *name);
+struct xfed_server	*xfed_config_server(const struct xfed_config *cfg,
+			    const char *name);
+struct xfed_domain	*xfed_config_domain(const struct xfed_config *cfg,
+			    const char *name);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * Sockets with deadlines.  ldns' socket helpers block without an overall
+ * deadline and write without MSG_NOSIGNAL, so xfed keeps its own small
+ * layer: every call takes an absolute deadline on the monotonic clock
+ * (milliseconds, see xfed_now_ms) and gives up with XFED_ETIMEOUT.
+ */
+#ifndef XFED_NET_H
+#define XFED_NET_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse an IP literal and port into a socket address; 0 or XFED_EINVAL. */
+int	xfed_sockaddr(const char *ip, uint16_t port,
+	    struct sockaddr_storage *ss, socklen_t *len);
+
+/* "192.0.2.1#53" or "2001:db8::1#53", as BIND writes a server. */
+void	xfed_sockaddr_label(const struct sockaddr_storage *ss, char *buf,
+	    size_t size);
+
+/* TCP: connect, then send and receive length-prefixed DNS messages. */
+int	xfed_tcp_connect(const struct sockaddr_storage *ss, socklen_t len,
+	    uint64_t deadline, int *fd);
+int	xfed_tcp_send_msg(int fd, const uint8_t *msg, size_t len,
+	    uint64_t deadline);
+/* Receives one message into a malloc'd buffer. */
+int	xfed_tcp_recv_msg(int fd, uint8_t **msg, size_t *len,
+	    uint64_t deadline);
+
+/* UDP: a connected socket, so only the server's datagrams arrive. */
+int	xfed_udp_open(const struct sockaddr_storage *ss, socklen_t len, int *fd);
+int	xfed_udp_send_msg(int fd, const uint8_t *msg, size_t len);
+int	xfed_udp_recv_msg(int fd, uint8_t *buf, size_t size, size_t *len,
+	    uint64_t deadline);
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * The agent's own memory, kept in state-dir: the zones it has published
+ * into.  A zone whose last declared domain was removed from the
+ * configuration is still visited, so its records and markers are removed.
+ * Written atomically (temporary file, fsync, rename).
+ */
+#ifndef XFED_STATE_H
+#define XFED_STATE_H
+
+#include <stddef.h>
+
+struct xfed_state_zone {
+	char	*zone;		/* "contoso.com." */
+	char	*server;	/* "127.0.0.1#53" the zone was last sent to */
+	char	*key;		/* key name used, or "" */
+};
+
+struct xfed_state {
+	struct xfed_state_zone	*zones;
+	size_t			 n;
+};
+
+/* A missing file is an empty state.  0 or XFED_EIO. */
+int	xfed_state_load(const char *dir, struct xfed_state *st);
+int	xfed_state_save(const char *dir, const struct xfed_state *st);
+void	xfed_state_clear(struct xfed_state *st);
+
+/* Insert or update a zone; remove a zone (no-op when absent). */
+void	xfed_state_set(struct xfed_state *st, const char *zone,
+	    const char *server, const char *key);
+void	xfed_state_remove(struct xfed_state *st, const char *zone);
+const struct xfed_state_zone *xfed_state_find(const struct xfed_state *st,
+	    const char *zone);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * One sync: every declared name assigned to its zone and primary (from the
+ * configuration, else discovered), each zone read (verified AXFR),
+ * planned, checked against the safety limits and brought in sync.  Zones
+ * are independent: one failing does not stop the others.
+ */
+#ifndef XFED_SYNC_H
+#define XFED_SYNC_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "audit.h"
+#include "config.h"
+
+/* Exit codes shared by xfedd --once and xfedctl sync (the contract). */
+#define XFED_EXIT_OK		0
+#define XFED_EXIT_USAGE		1
+#define XFED_EXIT_FAILED	2
+#define XFED_EXIT_LIMIT		3
+
+/* Re-read and re-plan at most this often when the zone moves under us. */
+#define XFED_SYNC_MAX_ROUNDS	3
+
+enum xfed_zone_result {
+	XFED_ZONE_IN_SYNC,	/* nothing left to do */
+	XFED_ZONE_CHANGED,	/* changes applied and verified */
+	XFED_ZONE_PLANNED,	/* dry run: plan computed, nothing sent */
+	XFED_ZONE_CONFLICT,	/* converged except for conflicting names */
+	XFED_ZONE_LIMIT,	/* refused by max-deletes */
+	XFED_ZONE_FAILED,	/* could not be read, planned or updated */
+};
+
+struct xfed_zone_report {
+	char			*zone;		/* "contoso.com." */
+	char			*server;	/* "192.0.2.53#53" */
+	enum xfed_zone_result	 result;
+	size_t			 added;		/* RRs added (markers included) */
+	size_t			 removed;	/* RRs removed */
+	size_t			 messages;	/* UPDATE messages sent */
+	size_t			 conflicts;
+	size_t			 deletes;	/* what max-deletes counted */
+	char			*detail;	/* why it failed, or NULL */
+};
+
+struct xfed_sync_report {
+	struct xfed_zone_report	*zones;
+	size_t			 n;
+	int			 exit_code;	/* XFED_EXIT_* */
+};
+
+struct xfed_sync_opts {
+	const char	*trigger;	/* startup, timer, ctl, signal, once */
+	bool		 dry_run;	/* plan only, send nothing */
+	FILE		*plan_out;	/* where a dry run prints its plan */
+	/*
+	 * Test hook: called once per zone after its first read, before any
+	 * update is sent (so a test can change the zone in between).
+	 */
+	void		(*after_read)(const char *zone, void *arg);
+	void		*hook_arg;
+};
+
+/* Run one sync.  audit may be NULL only for a dry run. */
+void	xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
+	    const struct xfed_sync_opts *opts, struct xfed_sync_report *rep);
+void	xfed_sync_report_clear(struct xfed_sync_report *rep);
+
+/* One line per zone: "contoso.com.: in sync" ... */
+void	xfed_sync_report_print(FILE *f, const struct xfed_sync_report *rep);
+
+#endif
