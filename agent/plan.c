@@ -784,19 +784,40 @@ xfed_plan_free(struct xfed_plan *plan)
 char *
 xfed_rr_to_line(const ldns_rr *rr)
 {
-	char *s, *p;
+	char *s, *line, *q;
+	const char *p;
+	bool quoted = false;
 	size_t len;
 
 	if ((s = ldns_rr2str(rr)) == NULL)
 		return NULL;
-	/* ldns separates fields with tabs; inside strings they are escaped. */
-	for (p = s; *p != '\0'; p++)
-		if (*p == '\t' || *p == '\n')
-			*p = ' ';
-	len = strlen(s);
-	while (len > 0 && s[len - 1] == ' ')
-		s[--len] = '\0';
-	return s;
+	/*
+	 * ldns separates fields with tabs but also prints a tab inside a
+	 * character-string as is: escape that one, so a line never holds
+	 * a tab and splitting it on spaces outside quotes stays exact.
+	 */
+	line = xmalloc(4 * strlen(s) + 1);
+	for (p = s, q = line; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			*q++ = *p++;
+			*q++ = *p;
+		} else if (*p == '"') {
+			quoted = !quoted;
+			*q++ = *p;
+		} else if (*p == '\t' || *p == '\n') {
+			if (quoted)
+				q += sprintf(q, "\\%03u", (unsigned)*p);
+			else
+				*q++ = ' ';
+		} else
+			*q++ = *p;
+	}
+	*q = '\0';
+	free(s);
+	len = strlen(line);
+	while (len > 0 && line[len - 1] == ' ')
+		line[--len] = '\0';
+	return line;
 }
 
 static void

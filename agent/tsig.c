@@ -539,9 +539,8 @@ xfed_tsig_sign(const struct xfed_key *key, uint8_t *buf, size_t *len,
 	size_t mac_len = 0;
 	bool ok;
 
-	if (buf == NULL || len == NULL || req == NULL || *len > cap ||
-	    key_wnames(key, key != NULL ? key->alg : XFED_HMAC_MD5,
-	    &kn, &an) != 0)
+	if (key == NULL || buf == NULL || len == NULL || req == NULL ||
+	    *len > cap || key_wnames(key, key->alg, &kn, &an) != 0)
 		return XFED_EINVAL;
 	/* Only a well-formed message without a TSIG is ours to sign. */
 	if (find_tsig(buf, *len, &t) != 0 || t.present ||

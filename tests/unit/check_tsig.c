@@ -790,7 +790,7 @@ START_TEST(pointer_loop)
 	};
 	static const uint8_t fwd[] = {
 		0x42, 0x42, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-		0xc0, 14, 0, 0, 6, 0, 1,		/* points forwards */
+		0xc0, 14, 0, 6, 0, 1,	/* forwards, at a root label */
 	};
 	static const uint8_t out[] = {
 		0x42, 0x42, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0,
@@ -807,6 +807,41 @@ START_TEST(pointer_loop)
 	memcpy(m.b, out, sizeof(out));
 	m.len = sizeof(out);
 	ck_assert_int_eq(verify1(&key, &req, &m, NOW, NULL), XFED_EMALFORMED);
+}
+END_TEST
+
+START_TEST(tsig_class_ttl)
+{
+	struct msg base;
+	size_t start = ans.len;
+
+	/* Owner "key.example" is 13 octets, then type, class, TTL. */
+	sign_default(NOW);
+	base = ans;
+	ans.b[start + 13 + 3] = 1;	/* class IN, not ANY */
+	ck_assert_int_eq(verify1(&key, &req, &ans, NOW, NULL),
+	    XFED_ETSIGFORMAT);
+	ans = base;
+	ans.b[start + 13 + 7] = 1;	/* TTL 256, not 0 */
+	ck_assert_int_eq(verify1(&key, &req, &ans, NOW, NULL),
+	    XFED_ETSIGFORMAT);
+	ans = base;
+	ck_assert_int_eq(verify1(&key, &req, &ans, NOW, NULL), 0);
+}
+END_TEST
+
+START_TEST(tsig_rdata_slack)
+{
+	size_t start = ans.len;
+	uint16_t rdlen;
+
+	/* One octet more RDATA than the TSIG fields account for. */
+	sign_default(NOW);
+	rdlen = hdr16(&ans, start + 13 + 8);
+	set_hdr16(&ans, start + 13 + 8, rdlen + 1);
+	ans.b[ans.len++] = 0;
+	ck_assert_int_eq(verify1(&key, &req, &ans, NOW, NULL),
+	    XFED_ETSIGFORMAT);
 }
 END_TEST
 
@@ -1211,6 +1246,8 @@ tsig_suite(void)
 	tcase_add_test(tc, truncated_wire);
 	tcase_add_test(tc, garbage_wire);
 	tcase_add_test(tc, pointer_loop);
+	tcase_add_test(tc, tsig_class_ttl);
+	tcase_add_test(tc, tsig_rdata_slack);
 	tcase_add_test(tc, arcount_zero_trailing);
 	tcase_add_test(tc, single_answer_once);
 	tcase_add_test(tc, verifier_without_request);
