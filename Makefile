@@ -16,12 +16,12 @@ BUILD	:= build
 
 # Deferred (=) so that pkg-config runs only once the packages exist.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -pthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
 CFLAGS	?= -O2 -g
-XCFLAGS	:= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+XCFLAGS	:= -std=c11 -pthread -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wmissing-prototypes -Wstrict-prototypes -Iinclude
 ifeq ($(SANITIZE),1)
 XCFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer

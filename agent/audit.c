@@ -1,4 +1,5 @@
 /* The audit log writer: see audit.h. */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -11,16 +12,235 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "audit.h"
 #include "error.h"
 #include "log.h"
 #include "util.h"
 
-struct xfed_audit {
-	char	*path;
-	int	 fd;
+#define TAIL_CHUNK	65536
+#define REDACTED	"[redacted]"
+
+struct xfed_chain {
+	EVP_MD		*md;
+	EVP_MD_CTX	*ctx;
+	EVP_MAC		*mac;		/* keyed chain only */
+	uint8_t		*key;
+	size_t		 keylen;
 };
+
+struct xfed_audit {
+	char			*path;
+	int			 fd;
+	bool			 nofsync;
+	struct xfed_chain	*chain;
+	/* The last record we wrote, the next one's "prev" is computed over. */
+	char			*last;
+	size_t			 lastlen;
+	off_t			 known_size;	/* file size right after it, or -1 */
+	char			*chain_file;
+	char			**secrets;
+	size_t			 nsecrets;
+};
+
+/* The chain hash. */
+
+struct xfed_chain *
+xfed_chain_new(const uint8_t *key, size_t len)
+{
+	struct xfed_chain *c = xcalloc(1, sizeof(*c));
+
+	if (key != NULL && len > 0) {
+		if ((c->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+			goto fail;
+		c->key = xmalloc(len);
+		memcpy(c->key, key, len);
+		c->keylen = len;
+		return c;
+	}
+	if ((c->md = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (c->ctx = EVP_MD_CTX_new()) == NULL)
+		goto fail;
+	return c;
+fail:
+	xfed_chain_free(c);
+	return NULL;
+}
+
+void
+xfed_chain_free(struct xfed_chain *c)
+{
+	if (c == NULL)
+		return;
+	EVP_MD_CTX_free(c->ctx);
+	EVP_MD_free(c->md);
+	EVP_MAC_free(c->mac);
+	if (c->key != NULL)
+		OPENSSL_cleanse(c->key, c->keylen);
+	free(c->key);
+	free(c);
+}
+
+const char *
+xfed_chain_name(const struct xfed_chain *c)
+{
+	return c->mac != NULL ? "hmac-sha256" : "sha256";
+}
+
+static void
+to_hex(const uint8_t *bin, size_t len, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		hex[2 * i] = digits[bin[i] >> 4];
+		hex[2 * i + 1] = digits[bin[i] & 0x0f];
+	}
+	hex[2 * len] = '\0';
+}
+
+static int
+hmac_sha256(struct xfed_chain *c, const void *data, size_t len, uint8_t *out)
+{
+	OSSL_PARAM params[2];
+	EVP_MAC_CTX *ctx;
+	size_t outlen = 0;
+	int ok;
+
+	if ((ctx = EVP_MAC_CTX_new(c->mac)) == NULL)
+		return XFED_ENOMEM;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	ok = EVP_MAC_init(ctx, c->key, c->keylen, params) &&
+	    EVP_MAC_update(ctx, data, len) &&
+	    EVP_MAC_final(ctx, out, &outlen, 32) && outlen == 32;
+	EVP_MAC_CTX_free(ctx);
+	return ok ? 0 : XFED_ENOMEM;
+}
+
+int
+xfed_chain_hash(struct xfed_chain *c, const void *data, size_t len, char *hex)
+{
+	uint8_t md[32];
+	unsigned int mdlen = 0;
+
+	if (c->mac != NULL) {
+		if (hmac_sha256(c, data, len, md) != 0)
+			return XFED_ENOMEM;
+	} else if (!EVP_DigestInit_ex2(c->ctx, c->md, NULL) ||
+	    !EVP_DigestUpdate(c->ctx, data, len) ||
+	    !EVP_DigestFinal_ex(c->ctx, md, &mdlen) || mdlen != 32)
+		return XFED_ENOMEM;
+	to_hex(md, sizeof(md), hex);
+	return 0;
+}
+
+int
+xfed_sha256_file(const char *path, char *hex)
+{
+	EVP_MD_CTX *ctx;
+	uint8_t buf[8192], md[32];
+	unsigned int mdlen = 0;
+	ssize_t n;
+	int fd, ok;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return XFED_EIO;
+	if ((ctx = EVP_MD_CTX_new()) == NULL) {
+		close(fd);
+		return XFED_ENOMEM;
+	}
+	ok = EVP_DigestInit_ex2(ctx, EVP_sha256(), NULL);
+	while (ok && (n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		ok = n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	if (!ok)
+		return XFED_EIO;
+	to_hex(md, sizeof(md), hex);
+	return 0;
+}
+
+/* Chain keys. */
+
+static void
+trim_right(uint8_t *buf, size_t *len)
+{
+	while (*len > 0 && (buf[*len - 1] == '\n' || buf[*len - 1] == '\r' ||
+	    buf[*len - 1] == ' ' || buf[*len - 1] == '\t'))
+		(*len)--;
+}
+
+int
+xfed_chain_key_load(const char *path, uint8_t **key, size_t *len, char *err,
+    size_t errlen)
+{
+	uint8_t buf[XFED_CHAIN_KEY_MAX + 1];
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int fd;
+
+	*key = NULL;
+	*len = 0;
+	/* Like ssh with its keys: no symlinks, nothing but a plain file. */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "chain key %s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return XFED_EIO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "chain key %s: not a regular file", path);
+		close(fd);
+		return XFED_EINVAL;
+	}
+	if (st.st_mode & 0077)
+		log_warnx("chain key %s is readable by others (mode %03o); "
+		    "chmod 0600 it", path, (unsigned)(st.st_mode & 0777));
+	while (got < sizeof(buf) &&
+	    (n = read(fd, buf + got, sizeof(buf) - got)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	trim_right(buf, &got);
+	if (got < XFED_CHAIN_KEY_MIN || got > XFED_CHAIN_KEY_MAX) {
+		OPENSSL_cleanse(buf, sizeof(buf));
+		snprintf(err, errlen, "chain key %s: must hold %d to %d bytes",
+		    path, XFED_CHAIN_KEY_MIN, XFED_CHAIN_KEY_MAX);
+		return XFED_EINVAL;
+	}
+	*key = xmalloc(got);
+	memcpy(*key, buf, got);
+	*len = got;
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return 0;
+}
+
+void
+xfed_chain_key_free(uint8_t *key, size_t len)
+{
+	if (key != NULL)
+		OPENSSL_cleanse(key, len);
+	free(key);
+}
+
+/* Opening and closing. */
 
 static int
 open_log(const char *path)
@@ -28,8 +248,12 @@ open_log(const char *path)
 	mode_t old = umask(027);
 	int fd;
 
-	/* O_NOFOLLOW: a symlink planted at the path must not redirect us. */
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	/*
+	 * O_NOFOLLOW: a symlink planted at the path must not redirect us.
+	 * O_RDWR: the tail is read back to link the chain and to find a
+	 * torn last line.
+	 */
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    0640);
 	umask(old);
 	return fd;
@@ -49,6 +273,9 @@ xfed_audit_open(const char *path, struct xfed_audit **out)
 	a = xcalloc(1, sizeof(*a));
 	a->path = xstrdup(path);
 	a->fd = fd;
+	a->known_size = -1;
+	if ((a->chain = xfed_chain_new(NULL, 0)) == NULL)
+		fatalx("audit log: no SHA-256 in libcrypto");
 	*out = a;
 	return 0;
 }
@@ -64,86 +291,411 @@ xfed_audit_reopen(struct xfed_audit *a)
 	}
 	close(a->fd);
 	a->fd = fd;
+	/* a->last stays: an empty new file links to the old file's end. */
+	a->known_size = -1;
 	return 0;
 }
 
 void
 xfed_audit_close(struct xfed_audit *a)
 {
+	size_t i;
+
 	if (a == NULL)
 		return;
 	close(a->fd);
+	xfed_chain_free(a->chain);
+	for (i = 0; i < a->nsecrets; i++) {
+		OPENSSL_cleanse(a->secrets[i], strlen(a->secrets[i]));
+		free(a->secrets[i]);
+	}
+	free(a->secrets);
+	free(a->chain_file);
+	free(a->last);
 	free(a->path);
 	free(a);
+}
+
+void
+xfed_audit_set_chain_key(struct xfed_audit *a, const uint8_t *key, size_t len)
+{
+	struct xfed_chain *c;
+
+	if ((c = xfed_chain_new(key, len)) == NULL)
+		fatalx("audit log: no HMAC-SHA256 in libcrypto");
+	xfed_chain_free(a->chain);
+	a->chain = c;
+}
+
+void
+xfed_audit_set_chain_file(struct xfed_audit *a, const char *path)
+{
+	free(a->chain_file);
+	a->chain_file = path != NULL ? xstrdup(path) : NULL;
+}
+
+void
+xfed_audit_add_secret(struct xfed_audit *a, const char *secret)
+{
+	if (secret == NULL || *secret == '\0')
+		return;
+	a->secrets = xreallocarray(a->secrets, a->nsecrets + 1,
+	    sizeof(*a->secrets));
+	a->secrets[a->nsecrets++] = xstrdup(secret);
+}
+
+void
+xfed_audit_set_fsync(struct xfed_audit *a, bool on)
+{
+	a->nofsync = !on;
+}
+
+/* Time. */
+
+void
+xfed_rfc3339_ms(int64_t ms, char *buf, size_t size)
+{
+	time_t sec = (time_t)(ms / 1000);
+	long milli = (long)(ms % 1000);
+	struct tm tm;
+	char s[32];
+
+	if (milli < 0) {
+		milli += 1000;
+		sec--;
+	}
+	gmtime_r(&sec, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03ldZ", s, milli);
 }
 
 void
 xfed_rfc3339_now(char *buf, size_t size)
 {
 	struct timespec ts;
-	struct tm tm;
-	char sec[32];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%03ldZ", sec, ts.tv_nsec / 1000000);
+	xfed_rfc3339_ms((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, buf,
+	    size);
 }
 
-/* ts and event first, so a human reading the file sees them first. */
-static json_t *
-with_header(const char *event, json_t *record)
+/* Finding where the chain stands: the tail of the file. */
+
+static void
+remember_last(struct xfed_audit *a, const char *line, size_t len)
+{
+	free(a->last);
+	a->last = xmalloc(len + 1);
+	memcpy(a->last, line, len);
+	a->last[len] = '\0';
+	a->lastlen = len;
+}
+
+/*
+ * The line ending just before offset end: [*start, end), read into *buf.
+ * The line starts after the previous newline, or at 0.
+ */
+static int
+line_before(int fd, off_t end, char **buf, size_t *len, off_t *start)
+{
+	char *b = NULL, *nl;
+	size_t have = 0, n;
+	off_t pos = end;
+	ssize_t r;
+
+	for (;;) {
+		n = pos >= TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos;
+		if (n == 0)
+			break;
+		b = xreallocarray(b, have + n + 1, 1);
+		memmove(b + n, b, have);
+		if ((r = pread(fd, b, n, pos - (off_t)n)) != (ssize_t)n) {
+			free(b);
+			return XFED_EIO;
+		}
+		pos -= (off_t)n;
+		have += n;
+		if ((nl = memrchr(b, '\n', n)) != NULL) {
+			size_t skip = (size_t)(nl - b) + 1;
+
+			memmove(b, b + skip, have - skip);
+			have -= skip;
+			pos += (off_t)skip;
+			break;
+		}
+	}
+	if (b == NULL)
+		b = xmalloc(1);
+	b[have] = '\0';
+	*buf = b;
+	*len = have;
+	*start = pos;
+	return 0;
+}
+
+static bool
+is_record(const char *line, size_t len)
+{
+	json_t *j = json_loadb(line, len, 0, NULL);
+	bool ok = json_is_object(j);
+
+	json_decref(j);
+	return ok;
+}
+
+/* An empty (or torn-only) file: link to what we wrote before, if anything. */
+static void
+recall_last(struct xfed_audit *a)
+{
+	char buf[1 << 16];
+	ssize_t n;
+	int fd;
+
+	if (a->last != NULL || a->chain_file == NULL)
+		return;
+	if ((fd = open(a->chain_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 1 || buf[n - 1] != '\n' || !is_record(buf, (size_t)n - 1)) {
+		log_warnx("audit chain file %s is unusable; the chain restarts",
+		    a->chain_file);
+		return;
+	}
+	remember_last(a, buf, (size_t)n - 1);
+}
+
+/*
+ * Bring a->last up to date with the file as it is now: its last complete
+ * record (a line that is a JSON object; anything else is the remains of a
+ * torn write, which the chain skips as the verifier does).  *torn: the
+ * file does not end in a newline, so the next record must start with one.
+ */
+static int
+sync_tail(struct xfed_audit *a, off_t size, bool *torn)
+{
+	char last = '\n', *line;
+	size_t len;
+	off_t end, start;
+
+	if (size > 0 && pread(a->fd, &last, 1, size - 1) != 1)
+		return XFED_EIO;
+	*torn = last != '\n';
+	/* Cut right before its newline, a record is still whole. */
+	end = *torn ? size : size - 1;
+	while (end > 0) {
+		if (line_before(a->fd, end, &line, &len, &start) != 0)
+			return XFED_EIO;
+		if (is_record(line, len)) {
+			remember_last(a, line, len);
+			free(line);
+			return 0;
+		}
+		free(line);
+		log_warnx("audit log %s: incomplete record at offset %lld (torn "
+		    "write); the chain continues from the record before it",
+		    a->path, (long long)start);
+		end = start - 1;
+	}
+	recall_last(a);
+	return 0;
+}
+
+/* Building the line. */
+
+static bool
+has_secret(const struct xfed_audit *a, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsecrets; i++)
+		if (strstr(s, a->secrets[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* Replace every string value holding a secret; true if any was. */
+static bool
+redact(const struct xfed_audit *a, json_t *v)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+	void *tmp;
+	bool any = false;
+
+	if (json_is_object(v)) {
+		json_object_foreach_safe(v, tmp, k, e) {
+			if (json_is_string(e) && has_secret(a, json_string_value(e))) {
+				json_object_set_new(v, k, json_string(REDACTED));
+				any = true;
+			} else if (redact(a, e))
+				any = true;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e) {
+			if (json_is_string(e) && has_secret(a, json_string_value(e))) {
+				json_array_set_new(v, i, json_string(REDACTED));
+				any = true;
+			} else if (redact(a, e))
+				any = true;
+		}
+	}
+	return any;
+}
+
+/* ts and event first, so a human (and the reader's fast path) sees them. */
+static char *
+render(struct xfed_audit *a, const char *event, json_t *record)
 {
 	json_t *line = json_object();
-	char ts[40];
+	char ts[40], prev[XFED_CHAIN_HEX + 1];
+	char *text;
 
 	xfed_rfc3339_now(ts, sizeof(ts));
+	if (a->last == NULL)
+		memset(prev, '0', XFED_CHAIN_HEX);
+	else if (xfed_chain_hash(a->chain, a->last, a->lastlen, prev) != 0) {
+		json_decref(line);
+		return NULL;
+	}
+	prev[XFED_CHAIN_HEX] = '\0';
+	json_object_del(record, "ts");
+	json_object_del(record, "event");
+	json_object_del(record, "chain");
+	json_object_del(record, "prev");
+	if (a->nsecrets > 0 && redact(a, record))
+		log_warnx("audit log: a secret was about to be recorded in a "
+		    "\"%s\" record; redacted", event);
 	json_object_set_new(line, "ts", json_string(ts));
 	json_object_set_new(line, "event", json_string(event));
 	json_object_update(line, record);
-	return line;
+	json_object_set_new(line, "chain", json_string(xfed_chain_name(a->chain)));
+	json_object_set_new(line, "prev", json_string(prev));
+	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(line);
+	return text;
 }
 
 static int
-write_line(int fd, const char *s, size_t len)
+write_all_once(struct xfed_audit *a, const char *s, size_t len)
 {
 	ssize_t n;
 
 	/* One write: with O_APPEND the line lands whole or not at all. */
 	do {
-		n = write(fd, s, len);
+		n = write(a->fd, s, len);
 	} while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)len)
 		return XFED_EIO;
-	if (fsync(fd) == -1)
+	if (!a->nofsync && fsync(a->fd) == -1)
 		return XFED_EIO;
 	return 0;
+}
+
+/* The chain file: a copy of the last record, replaced atomically. */
+static void
+save_chain_file(const struct xfed_audit *a)
+{
+	char *tmp;
+	int fd;
+	bool ok;
+
+	if (a->chain_file == NULL)
+		return;
+	tmp = xasprintf("%s.tmp", a->chain_file);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	ok = fd != -1 && write(fd, a->last, a->lastlen) == (ssize_t)a->lastlen &&
+	    write(fd, "\n", 1) == 1;
+	if (fd != -1 && close(fd) == -1)
+		ok = false;
+	if (!ok || rename(tmp, a->chain_file) == -1) {
+		log_warn("audit chain file %s", a->chain_file);
+		unlink(tmp);
+	}
+	free(tmp);
+}
+
+/* Under the lock: where the file ends now, then one write. */
+static int
+append_locked(struct xfed_audit *a, const char *event, json_t *record)
+{
+	struct stat st;
+	json_t *withheld;
+	char *text, *buf;
+	size_t len, off;
+	bool torn = false;
+	int rc;
+
+	if (fstat(a->fd, &st) == -1)
+		return XFED_EIO;
+	/* Someone else wrote, we were rotated, or a write failed: look. */
+	if (st.st_size != a->known_size || a->last == NULL)
+		if ((rc = sync_tail(a, st.st_size, &torn)) != 0)
+			return rc;
+	text = render(a, event, record);
+	if (text != NULL && has_secret(a, text)) {
+		/* In a field name, say: keep the event, drop the fields. */
+		log_warnx("audit log: a \"%s\" record still held a secret; "
+		    "its fields are withheld", event);
+		free(text);
+		withheld = json_pack("{s:s}", "error",
+		    "fields withheld: they held a secret");
+		text = render(a, event, withheld);
+		json_decref(withheld);
+	}
+	if (text == NULL)
+		return XFED_ENOMEM;
+	len = strlen(text);
+	off = torn ? 1 : 0;
+	buf = xmalloc(off + len + 1);
+	buf[0] = '\n';
+	memcpy(buf + off, text, len);
+	buf[off + len] = '\n';
+	if ((rc = write_all_once(a, buf, off + len + 1)) == 0) {
+		remember_last(a, text, len);
+		a->known_size = st.st_size + (off_t)(off + len + 1);
+		save_chain_file(a);
+	} else
+		a->known_size = -1;
+	free(buf);
+	free(text);
+	return rc;
 }
 
 int
 xfed_audit_write(struct xfed_audit *a, const char *event, json_t *record)
 {
-	json_t *line;
-	char *text, *nl;
-	size_t len;
-	int rc;
+	int rc, saved;
 
 	if (record == NULL)
 		record = json_object();
-	line = with_header(event, record);
+	/* Another writer (xfedd --once beside the daemon) must not fork it. */
+	while (flock(a->fd, LOCK_EX) == -1 && errno == EINTR)
+		;
+	rc = append_locked(a, event, record);
+	saved = errno;
+	flock(a->fd, LOCK_UN);
 	json_decref(record);
-	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(line);
-	if (text == NULL)
-		return XFED_ENOMEM;
-	len = strlen(text);
-	nl = xmalloc(len + 2);
-	memcpy(nl, text, len);
-	nl[len] = '\n';
-	nl[len + 1] = '\0';
-	free(text);
-	if ((rc = write_line(a->fd, nl, len + 1)) != 0)
+	errno = saved;
+	if (rc != 0)
 		log_warn("audit log %s: write failed", a->path);
-	free(nl);
 	return rc;
+}
+
+int
+xfed_audit_config_reload(struct xfed_audit *a, const char *path,
+    bool accepted, const char *error)
+{
+	char hex[XFED_CHAIN_HEX + 1];
+	json_t *rec = json_object();
+
+	json_object_set_new(rec, "file", json_string(path));
+	json_object_set_new(rec, "accepted", json_boolean(accepted));
+	json_object_set_new(rec, "sha256", xfed_sha256_file(path, hex) == 0 ?
+	    json_string(hex) : json_null());
+	if (error != NULL)
+		json_object_set_new(rec, "error", json_string(error));
+	return xfed_audit_write(a, "config-reload", rec);
 }

@@ -6,7 +6,10 @@
  * libconfuse only knows the line of a section's closing brace and nothing
  * about options, so the text is also scanned here (scan_text) to learn the
  * line of every section title and option; the same scan catches a missing
- * final '}', which libconfuse accepts silently.
+ * final '}', which libconfuse accepts silently.  The scan also blanks out
+ * the comments before libconfuse sees the text: libconfuse 3.3 counts two
+ * lines too many for every comment, so its own messages would point at the
+ * wrong line.
  */
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -35,9 +38,13 @@
 #define MAX_INTERVAL	604800		/* a week */
 #define MAX_TTL		2147483647L	/* RFC 2181 section 8 */
 #define MAX_OWNER	63
-#define MIN_SECRET	16		/* octets; RFC 8945 wants at least half the hash */
+/* Octets: 128 bits; RFC 2104 advises keys no shorter than the hash. */
+#define MIN_SECRET	16
 #define DEFAULT_ALG	XFED_HMAC_SHA256	/* what tsig-keygen picks */
 #define CONFIG_MAX	(16 * 1024 * 1024)
+
+#define TOP_KEY		"tsig-key"
+#define TOP_KEY_OPT	"tsig-key@top"	/* libconfuse's name for it */
 
 #define ALG_LIST	"hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, " \
 			"hmac-sha384, hmac-sha512"
@@ -163,12 +170,29 @@ struct token {
 struct clex {
 	const char	*p;
 	int		 line;
+	const char	*base;
+	char		*copy;		/* the text with comments blanked */
 };
+
+/* Blank the comment that ends before lx->p, keeping its newlines. */
+static void
+clex_blank(struct clex *lx, const char *start)
+{
+	char *d = lx->copy + (start - lx->base);
+
+	for (; start < lx->p; start++, d++) {
+		if (*d != '\n')
+			*d = ' ';
+	}
+}
 
 static void
 clex_skip(struct clex *lx)
 {
+	const char *start;
+
 	for (;;) {
+		start = lx->p;
 		if (*lx->p == '\n') {
 			lx->line++;
 			lx->p++;
@@ -178,6 +202,7 @@ clex_skip(struct clex *lx)
 		    (lx->p[0] == '/' && lx->p[1] == '/')) {
 			while (*lx->p != '\0' && *lx->p != '\n')
 				lx->p++;
+			clex_blank(lx, start);
 		} else if (lx->p[0] == '/' && lx->p[1] == '*') {
 			lx->p += 2;
 			while (*lx->p != '\0' &&
@@ -188,6 +213,7 @@ clex_skip(struct clex *lx)
 			}
 			if (*lx->p != '\0')
 				lx->p += 2;
+			clex_blank(lx, start);
 		} else
 			return;
 	}
@@ -248,8 +274,10 @@ clex_next(struct clex *lx, struct token *tk)
 			tk->t = CT_OTHER;
 			break;
 		}
+		/* As libconfuse: a word ends where a comment starts. */
 		while (*lx->p != '\0' && !isspace((unsigned char)*lx->p) &&
-		    strchr("{}=,()\"'#", *lx->p) == NULL)
+		    strchr("{}=,()\"'#", *lx->p) == NULL &&
+		    !(lx->p[0] == '/' && (lx->p[1] == '/' || lx->p[1] == '*')))
 			lx->p++;
 		tk->t = CT_WORD;
 		tk->n = (size_t)(lx->p - tk->s);
@@ -318,21 +346,61 @@ scan_unclosed(struct ctx *c, const struct brace *b, size_t sec)
 		cerr(c, b->line, "'{' is not closed (missing '}')");
 }
 
-static void
+static bool
+is_word(const struct token *tk, const char *w)
+{
+	return tk->t == CT_WORD && tk->n == strlen(w) &&
+	    memcmp(tk->s, w, tk->n) == 0;
+}
+
+/*
+ * The top-level option "tsig-key = NAME" (the key for discovered
+ * primaries) shares its name with the tsig-key sections, which libconfuse
+ * cannot express: the scan renames it to TOP_KEY_OPT for libconfuse.
+ */
+static char *
+rename_top_key(const char *copy, const size_t *offs, size_t n)
+{
+	size_t	 len = strlen(copy), i, from = 0, at = 0;
+	char	*out;
+
+	out = xmalloc(len + n * strlen(TOP_KEY_OPT) + 1);
+	for (i = 0; i < n; i++) {
+		memcpy(out + at, copy + from, offs[i] - from);
+		at += offs[i] - from;
+		memcpy(out + at, TOP_KEY_OPT, strlen(TOP_KEY_OPT));
+		at += strlen(TOP_KEY_OPT);
+		from = offs[i] + strlen(TOP_KEY);
+	}
+	memcpy(out + at, copy + from, len - from + 1);
+	return out;
+}
+
+/*
+ * Returns the text with its comments blanked out, for libconfuse; it may
+ * hold secrets, so it is wiped before it is freed.
+ */
+static char *
 scan_text(struct ctx *c, const char *text)
 {
-	struct clex	 lx = { text, 1 };
+	struct clex	 lx = { text, 1, text, xstrdup(text) };
 	struct token	 p2 = { CT_OTHER, "", 0, 0 }, p1 = p2, tk;
 	struct brace	*stack = NULL;
-	size_t		 depth = 0, cur = 0;
+	size_t		 depth = 0, cur = 0, *renames = NULL, nrenames = 0;
+	char		*out;
 
 	c->secs = xcalloc(1, sizeof(*c->secs));
 	c->secs[0].line = 1;
 	c->nsecs = 1;
 	for (clex_next(&lx, &tk); tk.t != CT_EOF; clex_next(&lx, &tk)) {
-		if (tk.t == CT_ASSIGN && p1.t == CT_WORD)
+		if (tk.t == CT_ASSIGN && p1.t == CT_WORD) {
 			scan_option(c, cur, &p1);
-		else if (tk.t == CT_LBRACE) {
+			if (depth == 0 && is_word(&p1, TOP_KEY)) {
+				renames = xreallocarray(renames, nrenames + 1,
+				    sizeof(*renames));
+				renames[nrenames++] = (size_t)(p1.s - text);
+			}
+		} else if (tk.t == CT_LBRACE) {
 			stack = xreallocarray(stack, depth + 1,
 			    sizeof(*stack));
 			stack[depth].list = p1.t == CT_ASSIGN;
@@ -350,6 +418,13 @@ scan_text(struct ctx *c, const char *text)
 	if (depth > 0)
 		scan_unclosed(c, &stack[0], cur);
 	free(stack);
+	if (nrenames == 0)
+		return lx.copy;
+	out = rename_top_key(lx.copy, renames, nrenames);
+	OPENSSL_cleanse(lx.copy, strlen(lx.copy));
+	free(lx.copy);
+	free(renames);
+	return out;
 }
 
 static void
@@ -437,7 +512,12 @@ dname_problem(const char *s, bool underscore, char *buf, size_t len)
 		    "and hyphens only)", isprint((unsigned char)ch) ? ch : '?');
 		return buf;
 	}
-	return NULL;
+	/* RFC 1123 2.1: a numeric top label would pass for an address. */
+	for (i = n; !underscore && i > 0 && s[i - 1] != '.'; i--) {
+		if (!isdigit((unsigned char)s[i - 1]))
+			return NULL;
+	}
+	return underscore ? NULL : "the last label is all digits";
 }
 
 /* Lower case, with exactly one trailing dot. */
@@ -653,8 +733,9 @@ static bool
 looks_bare_b64(const char *s)
 {
 	for (; *s != '\0'; s++) {
-		if (!isalnum((unsigned char)*s) && !isspace((unsigned char)*s) &&
-		    strchr("+/=", *s) == NULL)
+		if (isalnum((unsigned char)*s) || isspace((unsigned char)*s))
+			continue;
+		if (strchr("+/=", *s) == NULL)
 			return false;
 	}
 	return true;
@@ -1187,6 +1268,8 @@ top_scalars(struct where *w, struct xfed_config *cfg)
 	cfg->socket = top_path(w, "socket", sizeof(sa.sun_path));
 	cfg->audit_log = top_path(w, "audit-log", PATH_MAX);
 	cfg->state_dir = top_path(w, "state-dir", PATH_MAX);
+	if (cfg_getstr(w->sec, "metrics-file") != NULL)
+		cfg->metrics_file = top_path(w, "metrics-file", PATH_MAX);
 	cfg->max_deletes = get_int(w, "max-deletes", 0, INT_MAX, &v) ?
 	    (unsigned)v : 10;
 	cfg->primary_port = get_u16(w, "primary-port", 1, 53);
@@ -1198,15 +1281,14 @@ top_default_key(struct where *w, struct xfed_config *cfg)
 {
 	const char *name;
 
-	if (cfg_size(w->sec, "default-tsig-key") == 0) {
+	if (cfg_size(w->sec, TOP_KEY_OPT) == 0) {
 		if (cfg->n_keys == 1)
 			cfg->default_key = &cfg->keys[0];
 		return;
 	}
-	name = cfg_getstr(w->sec, "default-tsig-key");
+	name = cfg_getstr(w->sec, TOP_KEY_OPT);
 	if ((cfg->default_key = find_key(cfg, name)) == NULL)
-		werr(w, "default-tsig-key", "tsig-key \"%s\" is not defined",
-		    name);
+		werr(w, TOP_KEY, "tsig-key \"%s\" is not defined", name);
 }
 
 static void
@@ -1283,10 +1365,11 @@ parse_confuse(struct ctx *c, const char *text)
 		CFG_STR("socket", XFED_DEFAULT_SOCKET, CFGF_NONE),
 		CFG_STR("audit-log", XFED_DEFAULT_AUDIT_LOG, CFGF_NONE),
 		CFG_STR("state-dir", XFED_DEFAULT_STATE_DIR, CFGF_NONE),
+		CFG_STR("metrics-file", NULL, CFGF_NONE),
 		CFG_INT("max-deletes", 10, CFGF_NONE),
 		CFG_STR_LIST("resolver", NULL, CFGF_NONE),
 		CFG_INT("primary-port", 53, CFGF_NONE),
-		CFG_STR("default-tsig-key", NULL, CFGF_NODEFAULT),
+		CFG_STR(TOP_KEY_OPT, NULL, CFGF_NODEFAULT),
 		CFG_SEC("tsig-key", key_opts,
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_SEC("server", server_opts,
@@ -1329,8 +1412,9 @@ int
 xfed_config_parse_string(const char *text, const char *name, FILE *err,
     struct xfed_config **out)
 {
-	struct ctx	c;
-	int		rc;
+	struct ctx	 c;
+	char		*clean;
+	int		 rc;
 
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
@@ -1339,8 +1423,10 @@ xfed_config_parse_string(const char *text, const char *name, FILE *err,
 	c.dir = dir_of(name);
 	c.cfg = xcalloc(1, sizeof(*c.cfg));
 	c.cfg->path = xstrdup(name);
-	scan_text(&c, text);
-	rc = parse_confuse(&c, text);
+	clean = scan_text(&c, text);
+	rc = parse_confuse(&c, clean);
+	OPENSSL_cleanse(clean, strlen(clean));
+	free(clean);
 	scan_free(&c);
 	free(c.dir);
 	fflush(c.err);
@@ -1449,6 +1535,7 @@ xfed_config_free(struct xfed_config *cfg)
 	free(cfg->socket);
 	free(cfg->audit_log);
 	free(cfg->state_dir);
+	free(cfg->metrics_file);
 	free(cfg);
 }
 

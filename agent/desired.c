@@ -278,22 +278,20 @@ xfed_name_kind_of(const ldns_rdf *name)
 ldns_rr *
 xfed_marker_new(const ldns_rdf *name, const char *owner, uint32_t ttl)
 {
+	static const char prefix[] = MARKER_HERITAGE MARKER_OWNER;
+	size_t plen = sizeof(prefix) - 1, olen = strlen(owner);
 	ldns_rr *rr;
 	ldns_rdf *owner_rdf, *txt;
 	uint8_t buf[256];
-	size_t len;
 
 	/* Built from bytes: the tag is data, never presentation syntax. */
-	len = strlen(MARKER_HERITAGE) + strlen(MARKER_OWNER) + strlen(owner);
-	if (len > 255)
+	if (plen + olen > 255)
 		return NULL;
-	buf[0] = (uint8_t)len;
-	memcpy(buf + 1, MARKER_HERITAGE MARKER_OWNER,
-	    strlen(MARKER_HERITAGE MARKER_OWNER));
-	memcpy(buf + 1 + strlen(MARKER_HERITAGE MARKER_OWNER), owner,
-	    strlen(owner));
-	if ((txt = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, len + 1,
-	    buf)) == NULL)
+	buf[0] = (uint8_t)(plen + olen);
+	memcpy(buf + 1, prefix, plen);
+	memcpy(buf + 1 + plen, owner, olen);
+	txt = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_STR, plen + olen + 1, buf);
+	if (txt == NULL)
 		return NULL;
 	if ((owner_rdf = ldns_rdf_clone(name)) == NULL) {
 		ldns_rdf_deep_free(txt);

@@ -337,7 +337,7 @@ xfed_dns_exchange(const struct xfed_peer *peer, ldns_pkt *query,
 			continue;
 		}
 		if (rc == 0 || rc == XFED_ETOOBIG || rc == XFED_EINVAL ||
-		    rc == XFED_EMALFORMED)
+		    rc == XFED_EMALFORMED || rc == XFED_ECANCELED)
 			break;
 		log_debug("%s: attempt %u: %s", peer->label, ex->attempts,
 		    xfed_strerror(rc));

@@ -26,6 +26,7 @@ xfed_strerror(int err)
 	case XFED_ECONFIG:	return "configuration error";
 	case XFED_EIO:		return "input/output error";
 	case XFED_ESTALE:	return "zone changed since it was read";
+	case XFED_ECANCELED:	return "abandoned: the agent is stopping";
 	}
 	return "unknown error";
 }

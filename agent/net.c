@@ -60,11 +60,29 @@ xfed_sockaddr_label(const struct sockaddr_storage *ss, char *buf, size_t size)
 	snprintf(buf, size, "%s#%u", ip, port);
 }
 
-/* Wait until fd is ready for events, or the deadline passes. */
+static _Thread_local int cancel_fd = -1;
+
+void
+xfed_net_set_cancel_fd(int fd)
+{
+	cancel_fd = fd;
+}
+
+int
+xfed_net_cancel_fd(void)
+{
+	return cancel_fd;
+}
+
+/* Wait until fd is ready for events, the deadline passes, or cancel. */
 static int
 wait_fd(int fd, short events, uint64_t deadline)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
+	struct pollfd pfd[2] = {
+		{ .fd = fd, .events = events },
+		{ .fd = cancel_fd, .events = POLLIN },
+	};
+	nfds_t nfds = cancel_fd >= 0 ? 2 : 1;
 	uint64_t now;
 	int n;
 
@@ -72,7 +90,9 @@ wait_fd(int fd, short events, uint64_t deadline)
 		now = xfed_now_ms();
 		if (now >= deadline)
 			return XFED_ETIMEOUT;
-		n = poll(&pfd, 1, (int)(deadline - now));
+		n = poll(pfd, nfds, (int)(deadline - now));
+		if (n > 0 && nfds == 2 && pfd[1].revents != 0)
+			return XFED_ECANCELED;
 		if (n > 0)
 			return 0;
 		if (n == 0)

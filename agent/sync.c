@@ -294,6 +294,82 @@ add_state_jobs(struct run *r)
 	}
 }
 
+static bool
+same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	/* Compare without the trailing dot, case-insensitively. */
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+const char *
+xfed_sync_unknown_domain(const struct xfed_config *cfg, char * const *names,
+    size_t n)
+{
+	size_t i, k;
+	bool found;
+
+	for (i = 0; i < n; i++) {
+		found = false;
+		for (k = 0; k < cfg->n_domains && !found; k++)
+			found = same_name(cfg->domains[k].name, names[i]);
+		if (!found)
+			return names[i];
+	}
+	return NULL;
+}
+
+/* Does the job hold a name that belongs to domain d? */
+static bool
+job_has_domain(const struct job *j, const struct xfed_domain *d)
+{
+	size_t i, p;
+
+	for (i = 0; i < j->n; i++) {
+		char *name = ldns_rdf2str(j->names[i]->name);
+		bool hit = false;
+
+		if (strncasecmp(name, "_xmpp-server._tcp.", 18) == 0)
+			hit = same_name(name + 18, d->name);
+		else if (strncasecmp(name, "_xmpps-server._tcp.", 19) == 0)
+			hit = same_name(name + 19, d->name);
+		for (p = 0; !hit && p < d->n_proxies; p++)
+			hit = same_name(name, d->proxies[p]->host);
+		free(name);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+/* Is this job within the sync's filters? */
+static bool
+job_selected(const struct run *r, const struct job *j)
+{
+	const struct xfed_sync_opts *o = r->opts;
+	size_t i, k;
+
+	if (o->n_zones > 0) {
+		for (i = 0; i < o->n_zones; i++)
+			if (same_name(o->zones[i], j->zone_str))
+				return true;
+		return false;
+	}
+	if (o->n_domains == 0)
+		return true;
+	for (i = 0; i < o->n_domains; i++)
+		for (k = 0; k < r->cfg->n_domains; k++)
+			if (same_name(r->cfg->domains[k].name, o->domains[i]) &&
+			    job_has_domain(j, &r->cfg->domains[k]))
+				return true;
+	return false;
+}
+
 static void
 report_conflicts(struct run *r, const struct xfed_zone_report *z,
     const struct xfed_plan *plan)
@@ -417,7 +493,7 @@ sync_job(struct run *r, const struct job *j)
 		z->conflicts = plan->n_conflicts;
 		if (plan->n_changes == 0)
 			break;
-		if (plan->deletes > r->cfg->max_deletes) {
+		if (plan->deletes > r->cfg->max_deletes && !r->opts->force) {
 			refuse_limit(r, z, plan);
 			xfed_plan_free(plan);
 			return;
@@ -439,6 +515,9 @@ sync_job(struct run *r, const struct job *j)
 		}
 		if (res.status == 0) {
 			count_plan(z, plan);
+			/* What changed, for `xfedctl sync`. */
+			if (r->opts->plan_out != NULL)
+				print_plan(r, j, plan);
 			applied = true;
 		} else {
 			log_info("zone %s: %s; reading it again", z->zone,
@@ -515,19 +594,33 @@ xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
 {
 	struct run r = { .cfg = cfg, .audit = audit, .opts = opts, .rep = rep };
 	uint64_t start = xfed_now_ms();
+	json_t *start_record;
 	size_t i;
 
 	memset(rep, 0, sizeof(*rep));
-	audit_event(&r, "sync-start", json_pack("{s:s}", "trigger",
-	    opts->trigger));
+	start_record = json_pack("{s:s}", "trigger", opts->trigger);
+	if (opts->uid >= 0)
+		json_object_set_new(start_record, "uid", json_integer(opts->uid));
+	if (opts->force)
+		json_object_set_new(start_record, "force", json_true());
+	audit_event(&r, "sync-start", start_record);
 	if (xfed_desired_build(cfg, &r.desired) != 0)
 		fatalx("out of memory");
 	if (xfed_state_load(cfg->state_dir, &r.state) != 0)
 		log_warn("cannot read the state in %s", cfg->state_dir);
 	build_jobs(&r);
-	add_state_jobs(&r);
-	for (i = 0; i < r.njobs; i++)
+	if (opts->n_domains == 0)
+		add_state_jobs(&r);
+	for (i = 0; i < r.njobs; i++) {
+		if (!job_selected(&r, &r.jobs[i]))
+			continue;
+		if (opts->cancel != NULL && atomic_load(opts->cancel)) {
+			new_report(&r, r.jobs[i].zone_str,
+			    r.jobs[i].peer.label)->result = XFED_ZONE_SKIPPED;
+			continue;
+		}
 		sync_job(&r, &r.jobs[i]);
+	}
 	if (!opts->dry_run)
 		xfed_state_save(cfg->state_dir, &r.state);
 	rep->exit_code = opts->dry_run ? dry_run_exit_code(rep) :
@@ -553,8 +646,8 @@ xfed_sync_report_clear(struct xfed_sync_report *rep)
 	memset(rep, 0, sizeof(*rep));
 }
 
-static const char *
-result_name(enum xfed_zone_result res)
+const char *
+xfed_zone_result_name(enum xfed_zone_result res)
 {
 	switch (res) {
 	case XFED_ZONE_IN_SYNC:		return "in sync";
@@ -563,6 +656,7 @@ result_name(enum xfed_zone_result res)
 	case XFED_ZONE_CONFLICT:	return "conflict";
 	case XFED_ZONE_LIMIT:		return "refused";
 	case XFED_ZONE_FAILED:		return "FAILED";
+	case XFED_ZONE_SKIPPED:		return "skipped (stopping)";
 	}
 	return "?";
 }
@@ -575,7 +669,7 @@ xfed_sync_report_print(FILE *f, const struct xfed_sync_report *rep)
 	for (i = 0; i < rep->n; i++) {
 		const struct xfed_zone_report *z = &rep->zones[i];
 
-		fprintf(f, "%s: %s", z->zone, result_name(z->result));
+		fprintf(f, "%s: %s", z->zone, xfed_zone_result_name(z->result));
 		if (z->added + z->removed > 0)
 			fprintf(f, ", %zu added, %zu removed", z->added,
 			    z->removed);

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "net.h"
 #include "update.h"
 #include "util.h"
 
@@ -101,6 +102,26 @@ rr_lines(const struct xfed_plan *plan, struct batch b, bool added)
 	return arr;
 }
 
+/* The prerequisites exactly as they go on the wire, one line each. */
+static json_t *
+prereq_lines(const struct xfed_plan *plan, struct batch b)
+{
+	json_t *arr = json_array();
+	size_t i, j;
+
+	for (i = b.first; i < b.first + b.count; i++) {
+		const ldns_rr_list *l = plan->changes[i].prereq;
+
+		for (j = 0; j < ldns_rr_list_rr_count(l); j++) {
+			char *line = xfed_rr_to_line(ldns_rr_list_rr(l, j));
+
+			json_array_append_new(arr, json_string(line));
+			free(line);
+		}
+	}
+	return arr;
+}
+
 /* The contract's rcode field: the answer's RCODE only when authentic. */
 static const char *
 outcome_name(const struct xfed_exchange *ex)
@@ -110,10 +131,29 @@ outcome_name(const struct xfed_exchange *ex)
 	return xfed_failure_name(ex->status);
 }
 
-static void
-audit_update(struct xfed_audit *audit, const struct xfed_peer *peer,
-    const struct xfed_plan *plan, struct batch b, const char *trigger,
-    const struct xfed_exchange *ex)
+/* What became of the answer's TSIG, for the "tsig" field. */
+static const char *
+tsig_outcome(const struct xfed_peer *peer, const struct xfed_exchange *ex)
+{
+	if (peer->key == NULL)
+		return "none";
+	switch (ex->status) {
+	case XFED_EUNSIGNED:	return "unsigned";
+	case XFED_EBADSIG:	return "badsig";
+	case XFED_EBADKEY:	return "badkey";
+	case XFED_EBADTIME:	return "badtime";
+	case XFED_EBADTRUNC:	return "badtrunc";
+	case XFED_ETSIGFORMAT:	return "malformed";
+	case XFED_ETIMEOUT:
+	case XFED_ENETWORK:	return "no-answer";
+	}
+	return ex->authenticated ? "verified" : "not-verified";
+}
+
+/* Fields an intent and its result share, so the two pair up. */
+static json_t *
+message_fields(const struct xfed_peer *peer, const struct xfed_plan *plan,
+    struct batch b, const char *trigger, size_t msgno)
 {
 	json_t *rec = json_object();
 	char *zone = ldns_rdf2str(plan->zone);
@@ -122,20 +162,85 @@ audit_update(struct xfed_audit *audit, const struct xfed_peer *peer,
 	json_object_set_new(rec, "server", json_string(peer->label));
 	json_object_set_new(rec, "key", peer->key != NULL ?
 	    json_string(peer->key->name) : json_null());
+	json_object_set_new(rec, "message", json_integer((json_int_t)msgno));
 	json_object_set_new(rec, "add", rr_lines(plan, b, true));
 	json_object_set_new(rec, "delete", rr_lines(plan, b, false));
-	json_object_set_new(rec, "rcode", json_string(outcome_name(ex)));
 	json_object_set_new(rec, "trigger", json_string(trigger));
+	free(zone);
+	return rec;
+}
+
+/*
+ * Before sending: what is about to be asked of the server, on disk before
+ * the first packet leaves.  If it cannot be recorded nothing is sent: every
+ * change must leave a record.
+ */
+static int
+audit_intent(struct xfed_audit *audit, const struct xfed_peer *peer,
+    const struct xfed_plan *plan, struct batch b, const char *trigger,
+    size_t msgno)
+{
+	json_t *rec;
+
+	if (audit == NULL)
+		return 0;
+	rec = message_fields(peer, plan, b, trigger, msgno);
+	json_object_set_new(rec, "prereq", prereq_lines(plan, b));
+	return xfed_audit_write(audit, "update-intent", rec);
+}
+
+static void
+audit_update(struct xfed_audit *audit, const struct xfed_peer *peer,
+    const struct xfed_plan *plan, struct batch b, const char *trigger,
+    size_t msgno, const struct xfed_exchange *ex)
+{
+	json_t *rec;
+
+	if (audit == NULL)
+		return;
+	rec = message_fields(peer, plan, b, trigger, msgno);
+	json_object_set_new(rec, "rcode", json_string(outcome_name(ex)));
+	json_object_set_new(rec, "tsig", json_string(tsig_outcome(peer, ex)));
 	json_object_set_new(rec, "attempts", json_integer(ex->attempts));
 	json_object_set_new(rec, "duration_ms",
 	    json_integer((json_int_t)ex->elapsed_ms));
 	if (ex->status != 0)
 		json_object_set_new(rec, "error", json_string(ex->detail));
-	free(zone);
-	if (audit != NULL)
-		xfed_audit_write(audit, "update", rec);
+	xfed_audit_write(audit, "update", rec);
+}
+
+static size_t
+count_rrs(const struct xfed_plan *plan, struct batch b, bool added)
+{
+	size_t i, n = 0;
+
+	for (i = b.first; i < b.first + b.count; i++)
+		n += ldns_rr_list_rr_count(added ? plan->changes[i].added :
+		    plan->changes[i].removed);
+	return n;
+}
+
+/* The journal's one line per UPDATE, for those who never open the audit log. */
+static void
+journal_update(const struct xfed_peer *peer, const struct xfed_plan *plan,
+    struct batch b, const struct xfed_exchange *ex)
+{
+	char *zone = ldns_rdf2str(plan->zone);
+	const char *what = outcome_name(ex);
+
+	if (ex->status == 0 || ex->status == XFED_ERCODE)
+		log_info("update %s at %s: +%zu -%zu %s (%u attempt%s, %llu ms)",
+		    zone, peer->label, count_rrs(plan, b, true),
+		    count_rrs(plan, b, false), what, ex->attempts,
+		    ex->attempts == 1 ? "" : "s",
+		    (unsigned long long)ex->elapsed_ms);
 	else
-		json_decref(rec);
+		log_warnx("update %s at %s: +%zu -%zu %s (%u attempt%s, %llu "
+		    "ms)", zone, peer->label, count_rrs(plan, b, true),
+		    count_rrs(plan, b, false), what, ex->attempts,
+		    ex->attempts == 1 ? "" : "s",
+		    (unsigned long long)ex->elapsed_ms);
+	free(zone);
 }
 
 static bool
@@ -153,13 +258,26 @@ send_batch(const struct xfed_peer *peer, const struct xfed_plan *plan,
 	struct xfed_exchange ex;
 	ldns_pkt *pkt;
 	int rc;
+	size_t msgno = res->messages + 1;
+
+	int cancel = xfed_net_cancel_fd();
 
 	if ((pkt = build_message(plan, b)) == NULL)
 		return XFED_ENOMEM;
+	if (audit_intent(audit, peer, plan, b, trigger, msgno) != 0) {
+		ldns_pkt_free(pkt);
+		snprintf(res->detail, sizeof(res->detail), "%s: the audit log "
+		    "could not record the update; not sent", peer->label);
+		return XFED_EIO;
+	}
+	/* An update once started is seen through: no cancellation. */
+	xfed_net_set_cancel_fd(-1);
 	rc = xfed_dns_exchange(peer, pkt, &ex);
+	xfed_net_set_cancel_fd(cancel);
 	ldns_pkt_free(pkt);
 	res->messages++;
-	audit_update(audit, peer, plan, b, trigger, &ex);
+	audit_update(audit, peer, plan, b, trigger, msgno, &ex);
+	journal_update(peer, plan, b, &ex);
 	if (rc == 0) {
 		res->changes += b.count;
 	} else if (rc == XFED_ERCODE && prerequisite_failed(ex.rcode)) {

@@ -1,6 +1,6 @@
 /*
- * xfedctl: control and audit tool for xfedd.  Commands come from one
- * table that also produces the help text.
+ * xfedctl: control and audit tool for xfedd.  The commands come from one
+ * table, which also produces the help text, so usage and code cannot drift.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -11,15 +11,22 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "control.h"
+#include "ctlclient.h"
 #include "sync.h"
 
 #ifndef XFED_VERSION
 #define XFED_VERSION "unknown"
 #endif
 
+/* Syncs wait on servers; other commands answer at once. */
+#define SYNC_TIMEOUT_MS		(15 * 60 * 1000)
+#define QUICK_TIMEOUT_MS	(10 * 1000)
+
 struct ctl {
 	const char	*socket;
 	const char	*config;
+	bool		 config_given;
 	bool		 json;
 };
 
@@ -30,14 +37,26 @@ struct command {
 	int		(*run)(struct ctl *, int, char **);
 };
 
-static int	cmd_check_config(struct ctl *, int, char **);
+static int	cmd_sync(struct ctl *, int, char **);
+static int	cmd_plan(struct ctl *, int, char **);
+static int	cmd_simple(struct ctl *, int, char **);
 static int	cmd_log(struct ctl *, int, char **);
+static int	cmd_check_config(struct ctl *, int, char **);
 
 static const struct command commands[] = {
-	{ "check-config", "", "validate a configuration file offline",
+	{ "sync", "[--force] [DOMAIN...]", "resync now (all domains or those "
+	    "named), wait, print what changed", cmd_sync },
+	{ "plan", "[DOMAIN...]", "show what a sync would change, send "
+	    "nothing", cmd_plan },
+	{ "status", "", "daemon state: last sync per zone, next sync, "
+	    "counters", cmd_simple },
+	{ "reload", "", "reload the configuration (as SIGHUP) and report "
+	    "whether it was accepted", cmd_simple },
+	{ "reopen", "", "reopen the audit log (as SIGUSR1)", cmd_simple },
+	{ "log", "[--zone Z] [--event E]", "read the audit log (no daemon "
+	    "needed)", cmd_log },
+	{ "check-config", "", "validate the configuration file offline",
 	    cmd_check_config },
-	{ "log", "[--zone Z] [--event E]",
-	    "read the audit log (no daemon needed)", cmd_log },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -47,9 +66,120 @@ usage(FILE *f)
 	const struct command *c;
 
 	fprintf(f, "usage: xfedctl [-s SOCKET] [-c FILE] [--json] COMMAND "
-	    "[ARGS]\n\ncommands:\n");
+	    "[ARGS]\n\n"
+	    "  -s, --socket SOCKET  xfedd's control socket (default: the "
+	    "configuration's, then %s)\n"
+	    "  -c, --config FILE    configuration file (default %s)\n"
+	    "      --json           machine-readable output\n"
+	    "  -h, --help           this help\n"
+	    "  -V, --version        print the version\n\ncommands:\n",
+	    XFED_DEFAULT_SOCKET, XFED_DEFAULT_CONFIG);
 	for (c = commands; c->name != NULL; c++)
-		fprintf(f, "  %-13s %-26s %s\n", c->name, c->args, c->help);
+		fprintf(f, "  %-13s %-22s %s\n", c->name, c->args, c->help);
+	fprintf(f, "\nexit status of sync: 0 in sync, 1 usage error or "
+	    "xfedd unreachable, 2 a zone\ncould not be brought in sync, 3 "
+	    "max-deletes refused a change.\n");
+}
+
+/* -s, else the configuration's socket, else the default. */
+static char *
+socket_path(struct ctl *ctl)
+{
+	struct xfed_config *cfg;
+	FILE *quiet;
+	char *path = NULL;
+
+	if (ctl->socket != NULL)
+		return strdup(ctl->socket);
+	quiet = fopen("/dev/null", "we");
+	if (quiet != NULL && xfed_config_load(ctl->config, quiet, &cfg) == 0) {
+		path = strdup(cfg->socket);
+		xfed_config_free(cfg);
+	}
+	if (quiet != NULL)
+		fclose(quiet);
+	return path != NULL ? path : strdup(XFED_DEFAULT_SOCKET);
+}
+
+/* Send one request and print the answer; returns the exit status. */
+static int
+call(struct ctl *ctl, const char *command, char **args, size_t n, bool force,
+    uint64_t timeout_ms)
+{
+	char *line = xfed_ctl_format_request(command, args, n, force);
+	char *path = socket_path(ctl), *raw = NULL, err[512];
+	json_t *resp = NULL;
+	const char *text, *error;
+	int code;
+
+	if (xfed_ctl_call(path, line, timeout_ms, &resp, &raw, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "xfedctl: %s\n", err);
+		free(line);
+		free(path);
+		return XFED_EXIT_USAGE;
+	}
+	code = (int)json_integer_value(json_object_get(resp, "exit"));
+	text = json_string_value(json_object_get(resp, "text"));
+	error = json_string_value(json_object_get(resp, "error"));
+	if (ctl->json)
+		printf("%s\n", raw);
+	else if (text != NULL)
+		fputs(text, stdout);
+	if (!ctl->json && error != NULL)
+		fprintf(stderr, "xfedctl: %s: %s", command, error);
+	if (!ctl->json && error != NULL && error[strlen(error) - 1] != '\n')
+		fputc('\n', stderr);
+	json_decref(resp);
+	free(raw);
+	free(line);
+	free(path);
+	return code;
+}
+
+static int
+cmd_sync(struct ctl *ctl, int argc, char **argv)
+{
+	bool force = false;
+	int i = 1;
+
+	if (i < argc && strcmp(argv[i], "--force") == 0) {
+		force = true;
+		i++;
+	}
+	for (int k = i; k < argc; k++) {
+		if (argv[k][0] == '-') {
+			fprintf(stderr, "xfedctl: sync: unknown option %s\n",
+			    argv[k]);
+			return XFED_EXIT_USAGE;
+		}
+	}
+	return call(ctl, "sync", argv + i, (size_t)(argc - i), force,
+	    SYNC_TIMEOUT_MS);
+}
+
+static int
+cmd_plan(struct ctl *ctl, int argc, char **argv)
+{
+	for (int k = 1; k < argc; k++) {
+		if (argv[k][0] == '-') {
+			fprintf(stderr, "xfedctl: plan: unknown option %s\n",
+			    argv[k]);
+			return XFED_EXIT_USAGE;
+		}
+	}
+	return call(ctl, "plan", argv + 1, (size_t)(argc - 1), false,
+	    SYNC_TIMEOUT_MS);
+}
+
+static int
+cmd_simple(struct ctl *ctl, int argc, char **argv)
+{
+	if (argc > 1) {
+		fprintf(stderr, "xfedctl: %s takes no argument\n", argv[0]);
+		return XFED_EXIT_USAGE;
+	}
+	return call(ctl, argv[0], NULL, 0, false, QUICK_TIMEOUT_MS);
 }
 
 static int
@@ -177,11 +307,11 @@ main(int argc, char **argv)
 	const struct command *c;
 	int ch;
 
-	/* "+": stop at the command, its options are its own. */
+	/* "+": stop at the command; what follows is the command's. */
 	while ((ch = getopt_long(argc, argv, "+s:c:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':	ctl.socket = optarg; break;
-		case 'c':	ctl.config = optarg; break;
+		case 'c':	ctl.config = optarg; ctl.config_given = true; break;
 		case 'j':	ctl.json = true; break;
 		case 'h':	usage(stdout); return 0;
 		case 'V':	printf("xfedctl %s\n", XFED_VERSION); return 0;
@@ -195,7 +325,7 @@ main(int argc, char **argv)
 	for (c = commands; c->name != NULL; c++)
 		if (strcmp(c->name, argv[optind]) == 0)
 			return c->run(&ctl, argc - optind, argv + optind);
-	fprintf(stderr, "xfedctl: unknown command \"%s\"\n", argv[optind]);
-	usage(stderr);
+	fprintf(stderr, "xfedctl: unknown command \"%s\" (see xfedctl "
+	    "--help)\n", argv[optind]);
 	return XFED_EXIT_USAGE;
 }

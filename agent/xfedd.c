@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "daemon.h"
 #include "config.h"
 #include "error.h"
 #include "log.h"
@@ -126,7 +127,7 @@ run_once(const struct options *o)
 	struct xfed_config *cfg = load_config_or_exit(o->config);
 	struct xfed_audit *audit = NULL;
 	struct xfed_sync_opts so = { .trigger = "once", .dry_run = o->dry_run,
-	    .plan_out = stdout };
+	    .plan_out = o->dry_run ? stdout : NULL, .uid = -1 };
 	struct xfed_sync_report rep;
 	int code;
 
@@ -139,69 +140,6 @@ run_once(const struct options *o)
 	xfed_audit_close(audit);
 	xfed_config_free(cfg);
 	return code;
-}
-
-/*
- * The long-running agent: a sync at start-up, then one every interval,
- * woken early by signals.  SIGHUP reloads (keeping the running
- * configuration when the new one is bad) and resyncs; SIGUSR1 reopens the
- * audit log; SIGTERM and SIGINT stop it between syncs.
- */
-static int
-run_daemon(const struct options *o)
-{
-	struct xfed_config *cfg = load_config_or_exit(o->config), *next;
-	struct xfed_audit *audit = open_audit_or_exit(cfg);
-	struct xfed_sync_report rep;
-	struct xfed_sync_opts so = { .trigger = "startup" };
-	struct timespec wait;
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	if (!o->foreground && daemon(0, 0) == -1)
-		fatal("daemon");
-	log_info("xfedd %s started with %s", XFED_VERSION, cfg->path);
-	for (;;) {
-		if (so.trigger != NULL) {
-			xfed_sync_run(cfg, audit, &so, &rep);
-			xfed_sync_report_print(stderr, &rep);
-			xfed_sync_report_clear(&rep);
-		}
-		wait.tv_sec = cfg->interval > 0 ? cfg->interval : 86400;
-		wait.tv_nsec = 0;
-		sig = sigtimedwait(&set, NULL, &wait);
-		so.trigger = NULL;
-		if (sig == -1) {
-			if (cfg->interval > 0)
-				so.trigger = "timer";
-			continue;
-		}
-		if (sig == SIGTERM || sig == SIGINT)
-			break;
-		if (sig == SIGUSR1) {
-			xfed_audit_reopen(audit);
-			continue;
-		}
-		if (xfed_config_load(o->config, stderr, &next) == 0) {
-			xfed_config_free(cfg);
-			cfg = next;
-			log_info("configuration reloaded");
-		} else {
-			log_warnx("new configuration rejected; the running "
-			    "one stays in force");
-		}
-		so.trigger = "signal";
-	}
-	log_info("xfedd stopping");
-	xfed_audit_close(audit);
-	xfed_config_free(cfg);
-	return 0;
 }
 
 int
@@ -228,5 +166,5 @@ main(int argc, char **argv)
 		fprintf(stderr, "xfedd: --dry-run needs --once\n");
 		return XFED_EXIT_USAGE;
 	}
-	return run_daemon(&o);
+	return xfed_daemon_run(o.config, o.foreground);
 }

@@ -73,6 +73,7 @@ struct xfed_config {
 	char			*socket;
 	char			*audit_log;
 	char			*state_dir;
+	char			*metrics_file;	/* Prometheus textfile, or NULL */
 	unsigned		 max_deletes;
 
 	/* Discovery (extensions to the contract's grammar). */

@@ -33,6 +33,7 @@ enum xfed_error {
 	XFED_ECONFIG = -18,	/* configuration error */
 	XFED_EIO = -19,		/* local file or system error */
 	XFED_ESTALE = -20,	/* prerequisites failed: zone changed under us */
+	XFED_ECANCELED = -21,	/* abandoned: the agent is stopping */
 };
 
 const char	*xfed_strerror(int err);

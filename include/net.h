@@ -12,6 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Cancellation, per thread: while a cancel descriptor is set and becomes
+ * readable, every wait gives up with XFED_ECANCELED.  Reads set it so a
+ * stopping agent does not hang on a silent server; an update in flight
+ * clears it, so that it finishes (or times out) and is logged.
+ */
+void	xfed_net_set_cancel_fd(int fd);		/* -1: none */
+int	xfed_net_cancel_fd(void);
+
 /* Parse an IP literal and port into a socket address; 0 or XFED_EINVAL. */
 int	xfed_sockaddr(const char *ip, uint16_t port,
 	    struct sockaddr_storage *ss, socklen_t *len);

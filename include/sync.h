@@ -7,6 +7,7 @@
 #ifndef XFED_SYNC_H
 #define XFED_SYNC_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -29,6 +30,7 @@ enum xfed_zone_result {
 	XFED_ZONE_CONFLICT,	/* converged except for conflicting names */
 	XFED_ZONE_LIMIT,	/* refused by max-deletes */
 	XFED_ZONE_FAILED,	/* could not be read, planned or updated */
+	XFED_ZONE_SKIPPED,	/* not reached: the agent is stopping */
 };
 
 struct xfed_zone_report {
@@ -59,12 +61,33 @@ struct xfed_sync_opts {
 	 */
 	void		(*after_read)(const char *zone, void *arg);
 	void		*hook_arg;
+
+	/* Only zones holding names of these domains (none: every zone). */
+	char * const	*domains;
+	size_t		 n_domains;
+	/* Only these zones, e.g. a retry of the ones that failed. */
+	char * const	*zones;
+	size_t		 n_zones;
+	bool		 force;		/* ignore max-deletes, this once */
+	long		 uid;		/* requester's uid for the audit, or -1 */
+	/* Set by another thread to stop between zones (SIGTERM). */
+	atomic_bool	*cancel;
 };
+
+/*
+ * The domains in names that the configuration does not declare: the first
+ * one, or NULL when all are declared.
+ */
+const char *xfed_sync_unknown_domain(const struct xfed_config *cfg,
+	    char * const *names, size_t n);
 
 /* Run one sync.  audit may be NULL only for a dry run. */
 void	xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
 	    const struct xfed_sync_opts *opts, struct xfed_sync_report *rep);
 void	xfed_sync_report_clear(struct xfed_sync_report *rep);
+
+/* "in sync", "updated", "FAILED"... */
+const char *xfed_zone_result_name(enum xfed_zone_result res);
 
 /* One line per zone: "contoso.com.: in sync" ... */
 void	xfed_sync_report_print(FILE *f, const struct xfed_sync_report *rep);

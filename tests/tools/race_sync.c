@@ -27,7 +27,7 @@ int
 main(int argc, char **argv)
 {
 	struct xfed_sync_opts so = { .trigger = "once",
-	    .after_read = run_command };
+	    .after_read = run_command, .uid = -1 };
 	struct xfed_sync_report rep;
 	struct xfed_config *cfg;
 	struct xfed_audit *audit;

@@ -883,6 +883,62 @@ START_TEST(test_plan_duplicate_live)
 }
 END_TEST
 
+/* A declared name outside the zone is reported, never sent there. */
+START_TEST(test_plan_declared_outside_zone)
+{
+	static const char *const live_lines[] = { SOA, NULL };
+	struct fixture fx;
+	struct xfed_desired *d;
+	struct xfed_plan *plan;
+	ldns_rr_list *live;
+	ldns_rdf *zone = dname("example.org.");
+	char *name;
+
+	fx_base(&fx);
+	live = live_from(live_lines);
+	ck_assert_int_eq(xfed_desired_build(&fx.cfg, &d), XFED_OK);
+	ck_assert_int_eq(xfed_plan_zone(zone, d->names, d->n, live, OWNER,
+	    &plan), XFED_OK);
+	ck_assert_uint_eq(plan->n_changes, 0);
+	ck_assert_uint_eq(plan->n_conflicts, 2);
+	name = dname_str(plan->conflicts[0].name);
+	ck_assert_str_eq(name, SRVN);
+	ck_assert_ptr_nonnull(strstr(plan->conflicts[0].reason, "outside"));
+	free(name);
+	ck_assert_uint_eq(plan->n_owned_after, 0);
+	xfed_plan_free(plan);
+	xfed_desired_free(d);
+	ldns_rr_list_deep_free(live);
+	ldns_rdf_deep_free(zone);
+}
+END_TEST
+
+/* Our marker beside another owner's at an undeclared name: hands off. */
+START_TEST(test_plan_undeclared_two_owners)
+{
+	static const char *const live_lines[] = { SOA,
+	    SRV(CHATN, "3600", "5269", HOSTN), MARK(CHATN, "3600"),
+	    CHATN " 3600 IN TXT \"heritage=xfed,owner=other\"", NULL };
+	struct fixture fx;
+	struct xfed_plan *plan;
+	ldns_rr_list *live;
+	char *name;
+
+	fx_base(&fx);
+	fx.cfg.n_domains = 0;
+	live = live_from(live_lines);
+	plan = plan_for(&fx.cfg, ZONE, live);
+	ck_assert_uint_eq(plan->n_changes, 0);
+	ck_assert_uint_eq(plan->n_conflicts, 1);
+	name = dname_str(plan->conflicts[0].name);
+	ck_assert_str_eq(name, CHATN);
+	ck_assert_ptr_nonnull(strstr(plan->conflicts[0].reason, "\"other\""));
+	free(name);
+	xfed_plan_free(plan);
+	ldns_rr_list_deep_free(live);
+}
+END_TEST
+
 START_TEST(test_desired_order_and_records)
 {
 	static char *v4b[] = { "198.51.100.7" };
@@ -1151,6 +1207,8 @@ plan_suite(void)
 	tcase_add_test(tc, test_declared_empty_name);
 	tcase_add_test(tc, test_plan_nothing);
 	tcase_add_test(tc, test_plan_duplicate_live);
+	tcase_add_test(tc, test_plan_declared_outside_zone);
+	tcase_add_test(tc, test_plan_undeclared_two_owners);
 	tcase_add_test(tc, test_rr_to_line);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,387 @@
+/*
+ * The control socket (doc/control-protocol.md).  Runs on the main thread
+ * only: non-blocking clients with a size limit and a deadline each, so a
+ * slow, silent or hostile client never holds up the agent.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "error.h"
+#include "log.h"
+#include "util.h"
+
+enum client_state { CLIENT_FREE, CLIENT_READING, CLIENT_WAITING,
+    CLIENT_WRITING };
+
+struct client {
+	enum client_state	 state;
+	int			 fd;
+	unsigned		 gen;		/* tells a reused slot apart */
+	uid_t			 uid;
+	pid_t			 pid;
+	char			*in;
+	size_t			 inlen;
+	char			*out;
+	size_t			 outlen;
+	size_t			 outoff;
+	uint64_t		 deadline;	/* monotonic ms */
+};
+
+static struct client clients[XFED_CONTROL_MAX_CLIENTS];
+
+#define ID(slot)	((int)(((clients[slot].gen & 0x7fff) << 8) | (slot)))
+#define SLOT(id)	((id) & 0xff)
+
+static struct client *
+by_id(int id)
+{
+	struct client *c;
+
+	if (id < 0 || SLOT(id) >= XFED_CONTROL_MAX_CLIENTS)
+		return NULL;
+	c = &clients[SLOT(id)];
+	if (c->state == CLIENT_FREE || ID(SLOT(id)) != id)
+		return NULL;
+	return c;
+}
+
+int
+xfed_control_listen(const char *path, int *fd)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+	int s, rc;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("control socket path too long: %s", path);
+		return XFED_EINVAL;
+	}
+	strcpy(sun.sun_path, path);
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return XFED_EIO;
+	/* A live socket means another xfedd: refuse rather than steal it. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			log_warnx("%s: another xfedd is listening", path);
+			close(s);
+			return XFED_EIO;
+		}
+		unlink(path);
+	}
+	old = umask(0117);		/* mode 0660 */
+	rc = bind(s, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc == -1 || listen(s, 16) == -1) {
+		log_warn("control socket %s", path);
+		close(s);
+		return XFED_EIO;
+	}
+	*fd = s;
+	return 0;
+}
+
+static void
+client_close(struct client *c)
+{
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	c->in = c->out = NULL;
+	c->inlen = c->outlen = c->outoff = 0;
+	c->state = CLIENT_FREE;
+	c->gen++;
+}
+
+/* Queue a response and switch the client to writing it. */
+static void
+client_answer(struct client *c, char *line)
+{
+	free(c->out);
+	c->out = line;
+	c->outlen = strlen(line);
+	c->outoff = 0;
+	c->state = CLIENT_WRITING;
+	c->deadline = xfed_now_ms() + XFED_CONTROL_TIMEOUT_MS;
+}
+
+static void
+client_error(struct client *c, const char *msg)
+{
+	log_info("control: request from uid %u refused: %s",
+	    (unsigned)c->uid, msg);
+	client_answer(c, xfed_ctl_format_response(false, 1, NULL, msg, NULL));
+}
+
+void
+xfed_control_accept(struct xfed_daemon *d, int lfd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	size_t i;
+	int fd;
+
+	(void)d;
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1)
+		return;
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].state == CLIENT_FREE)
+			break;
+	if (i == XFED_CONTROL_MAX_CLIENTS) {
+		/* Too many at once: shed this one, keep serving the rest. */
+		close(fd);
+		log_warnx("control: too many clients, connection dropped");
+		return;
+	}
+	memset(&cred, 0, sizeof(cred));
+	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+	clients[i].fd = fd;
+	clients[i].uid = cred.uid;
+	clients[i].pid = cred.pid;
+	clients[i].state = CLIENT_READING;
+	clients[i].in = xmalloc(XFED_CONTROL_MAX_REQUEST + 1);
+	clients[i].inlen = 0;
+	clients[i].deadline = xfed_now_ms() + XFED_CONTROL_TIMEOUT_MS;
+}
+
+size_t
+xfed_control_pollfds(struct pollfd *pfd, int *ids, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS && n < max; i++) {
+		if (clients[i].state == CLIENT_FREE)
+			continue;
+		pfd[n].fd = clients[i].fd;
+		pfd[n].events = clients[i].state == CLIENT_READING ? POLLIN :
+		    clients[i].state == CLIENT_WRITING ? POLLOUT : 0;
+		pfd[n].revents = 0;
+		ids[n++] = ID(i);
+	}
+	return n;
+}
+
+/* A named domain the running configuration does not declare, or NULL. */
+static char *
+unknown_domain(struct xfed_daemon *d, const struct xfed_ctl_request *req)
+{
+	struct xfed_cfgref *ref = xfed_cfgref_get(d);
+	const char *bad = xfed_sync_unknown_domain(ref->cfg, req->args,
+	    req->n_args);
+	char *msg = bad != NULL ? xasprintf("domain \"%s\" is not in the "
+	    "configuration", bad) : NULL;
+
+	xfed_cfgref_put(d, ref);
+	return msg;
+}
+
+static void
+dispatch(struct xfed_daemon *d, struct client *c, int id,
+    struct xfed_ctl_request *req)
+{
+	struct xfed_job *job;
+	char *errors = NULL;
+	json_t *st;
+	char *text;
+	int rc;
+
+	switch (req->command) {
+	case XFED_CTL_SYNC:
+	case XFED_CTL_PLAN:
+		if ((errors = unknown_domain(d, req)) != NULL) {
+			client_error(c, errors);
+			free(errors);
+			return;
+		}
+		job = xcalloc(1, sizeof(*job));
+		job->kind = req->command == XFED_CTL_SYNC ? XFED_JOB_SYNC :
+		    XFED_JOB_PLAN;
+		job->trigger = "ctl";
+		job->domains = req->args;
+		job->n_domains = req->n_args;
+		req->args = NULL;
+		req->n_args = 0;
+		job->force = req->force;
+		job->uid = (long)c->uid;
+		job->client = id;
+		c->state = CLIENT_WAITING;
+		log_info("control: %s requested by uid %u%s",
+		    xfed_ctl_command_name(req->command), (unsigned)c->uid,
+		    job->force ? " (force)" : "");
+		xfed_daemon_queue(d, job);
+		return;
+	case XFED_CTL_STATUS:
+		pthread_mutex_lock(&d->lock);
+		st = xfed_status_json(d);
+		pthread_mutex_unlock(&d->lock);
+		text = xfed_status_text(st);
+		client_answer(c, xfed_ctl_format_response(true, 0, text, NULL,
+		    st));
+		free(text);
+		return;
+	case XFED_CTL_RELOAD:
+		log_info("control: reload requested by uid %u",
+		    (unsigned)c->uid);
+		rc = xfed_daemon_reload(d, "ctl", &errors);
+		client_answer(c, xfed_ctl_format_response(rc == 0, rc == 0 ?
+		    0 : 1, rc == 0 ? "configuration reloaded; resync queued\n" :
+		    NULL, errors, NULL));
+		free(errors);
+		return;
+	case XFED_CTL_REOPEN:
+		log_info("control: reopen requested by uid %u",
+		    (unsigned)c->uid);
+		rc = xfed_audit_reopen(d->audit);
+		client_answer(c, xfed_ctl_format_response(rc == 0, rc == 0 ?
+		    0 : 1, rc == 0 ? "audit log reopened\n" : NULL, rc == 0 ?
+		    NULL : "cannot reopen the audit log (see the daemon's log)",
+		    NULL));
+		return;
+	}
+}
+
+static void
+handle_request(struct xfed_daemon *d, struct client *c, int id, size_t len)
+{
+	struct xfed_ctl_request req;
+	char err[256];
+
+	if (xfed_ctl_parse_request(c->in, len, &req, err, sizeof(err)) != 0) {
+		client_error(c, err);
+		return;
+	}
+	dispatch(d, c, id, &req);
+	xfed_ctl_request_clear(&req);
+}
+
+static void
+client_read(struct xfed_daemon *d, struct client *c, int id)
+{
+	char *nl;
+	ssize_t n;
+
+	n = read(c->fd, c->in + c->inlen, XFED_CONTROL_MAX_REQUEST + 1 -
+	    c->inlen);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (c->inlen > 0 && n == 0)
+			client_error(c, "truncated request (no newline)");
+		else
+			client_close(c);
+		return;
+	}
+	c->inlen += (size_t)n;
+	if ((nl = memchr(c->in, '\n', c->inlen)) != NULL) {
+		handle_request(d, c, id, (size_t)(nl - c->in));
+		return;
+	}
+	if (c->inlen > XFED_CONTROL_MAX_REQUEST)
+		client_error(c, "request larger than 65536 octets");
+}
+
+static void
+client_write(struct client *c)
+{
+	ssize_t n;
+
+	n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+	    MSG_NOSIGNAL);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		client_close(c);
+		return;
+	}
+	c->outoff += (size_t)n;
+	if (c->outoff == c->outlen)
+		client_close(c);
+}
+
+void
+xfed_control_handle(struct xfed_daemon *d, int id, short revents)
+{
+	struct client *c = by_id(id);
+
+	if (c == NULL)
+		return;
+	if (c->state == CLIENT_READING && (revents & (POLLIN | POLLHUP)))
+		client_read(d, c, id);
+	else if (c->state == CLIENT_WRITING && (revents & POLLOUT))
+		client_write(c);
+	else if (revents & (POLLHUP | POLLERR))
+		/* Gone while waiting: its job still runs, the reply is lost. */
+		client_close(c);
+}
+
+void
+xfed_control_reply(int id, char *line)
+{
+	struct client *c = by_id(id);
+
+	if (c == NULL || c->state != CLIENT_WAITING) {
+		free(line);
+		return;
+	}
+	client_answer(c, line);
+}
+
+uint64_t
+xfed_control_next_deadline(void)
+{
+	uint64_t next = 0;
+	size_t i;
+
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++) {
+		if (clients[i].state != CLIENT_READING &&
+		    clients[i].state != CLIENT_WRITING)
+			continue;
+		if (next == 0 || clients[i].deadline < next)
+			next = clients[i].deadline;
+	}
+	return next;
+}
+
+void
+xfed_control_expire(uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++) {
+		struct client *c = &clients[i];
+
+		if ((c->state != CLIENT_READING &&
+		    c->state != CLIENT_WRITING) || c->deadline > now)
+			continue;
+		if (c->state == CLIENT_READING && c->inlen > 0) {
+			client_error(c, "request not completed in time");
+			c->deadline = now + 1000;	/* a last chance to read it */
+			c->state = CLIENT_WRITING;
+			continue;
+		}
+		client_close(c);
+	}
+}
+
+void
+xfed_control_close_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].state != CLIENT_FREE)
+			client_close(&clients[i]);
+}

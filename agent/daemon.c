@@ -1,0 +1,372 @@
+/*
+ * The agent's event loop: signals (signalfd), the control socket, the
+ * worker's completions and the timers (periodic sync with jitter, retries
+ * of failed zones with backoff, the systemd watchdog), all in one poll(2).
+ * No busy waits, no sleeps: the loop only ever blocks in poll.
+ */
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "error.h"
+#include "log.h"
+#include "notify.h"
+#include "util.h"
+
+enum { FD_SIGNAL, FD_LISTEN, FD_DONE, FD_FIRST_CLIENT };
+
+/* The loop's own state, beside the shared struct xfed_daemon. */
+struct loop {
+	struct xfed_daemon	*d;
+	int			 sigfd;
+	int			 lfd;
+	char			*socket_path;
+	uint64_t		 next_watchdog;
+	bool			 stop;
+};
+
+/* Periodic syncs are spread by up to 10% so many agents do not align. */
+static uint64_t
+next_periodic(unsigned interval)
+{
+	uint64_t ms = (uint64_t)interval * 1000;
+
+	if (interval == 0)
+		return 0;
+	return xfed_now_ms() + ms - ms / 20 + (uint64_t)random() % (ms / 10 + 1);
+}
+
+void
+xfed_daemon_queue(struct xfed_daemon *d, struct xfed_job *job)
+{
+	pthread_mutex_lock(&d->lock);
+	if (d->status.syncing || d->queue != NULL)
+		log_debug("sync queued behind the one in progress");
+	pthread_mutex_unlock(&d->lock);
+	xfed_worker_submit(d, job);
+}
+
+static void
+queue_sync(struct xfed_daemon *d, const char *trigger, char **zones,
+    size_t n)
+{
+	struct xfed_job *job = xcalloc(1, sizeof(*job));
+
+	job->kind = XFED_JOB_SYNC;
+	job->trigger = trigger;
+	job->zones = zones;
+	job->n_zones = n;
+	job->uid = -1;
+	job->client = -1;
+	xfed_daemon_queue(d, job);
+}
+
+int
+xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, char **errors)
+{
+	struct xfed_config *cfg;
+	struct xfed_cfgref *ref, *old;
+	size_t len = 0;
+	FILE *err = open_memstream(errors, &len);
+	int rc;
+
+	xfed_notify_reloading();
+	rc = xfed_config_load(d->config_path, err, &cfg);
+	fclose(err);
+	if (rc != 0) {
+		log_warnx("reload: %s rejected, the running configuration "
+		    "stays in force:\n%s", d->config_path, *errors);
+		xfed_audit_write(d->audit, "config-reload", json_pack(
+		    "{s:s, s:b, s:s}", "file", d->config_path, "accepted", 0,
+		    "error", *errors));
+		xfed_notify_ready("reload rejected; running configuration kept");
+		return XFED_ECONFIG;
+	}
+	free(*errors);
+	*errors = NULL;
+	if (strcmp(cfg->socket, d->cfg->cfg->socket) != 0 ||
+	    strcmp(cfg->audit_log, d->cfg->cfg->audit_log) != 0)
+		log_warnx("reload: a new socket or audit-log path takes "
+		    "effect at the next restart");
+	ref = xcalloc(1, sizeof(*ref));
+	ref->cfg = cfg;
+	ref->refs = 1;
+	pthread_mutex_lock(&d->lock);
+	old = d->cfg;
+	d->cfg = ref;
+	d->next_sync = next_periodic(cfg->interval);
+	pthread_mutex_unlock(&d->lock);
+	xfed_cfgref_put(d, old);
+	log_info("configuration %s reloaded", d->config_path);
+	xfed_audit_write(d->audit, "config-reload", json_pack("{s:s, s:b}",
+	    "file", d->config_path, "accepted", 1));
+	xfed_notify_ready("configuration reloaded");
+	queue_sync(d, trigger, NULL, 0);
+	return 0;
+}
+
+static void
+on_signal(struct loop *l)
+{
+	struct signalfd_siginfo si;
+	char *errors = NULL;
+
+	if (read(l->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	switch (si.ssi_signo) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("signal %u: stopping", si.ssi_signo);
+		l->stop = true;
+		break;
+	case SIGHUP:
+		log_info("SIGHUP: reloading %s", l->d->config_path);
+		xfed_daemon_reload(l->d, "signal", &errors);
+		free(errors);
+		break;
+	case SIGUSR1:
+		log_info("SIGUSR1: reopening the audit log");
+		xfed_audit_reopen(l->d->audit);
+		break;
+	}
+}
+
+static void
+announce(const struct xfed_job *job)
+{
+	char *status;
+
+	status = xasprintf("last sync (%s): %s", job->trigger,
+	    job->exit_code == 0 ? "all zones in sync" : job->exit_code == 3 ?
+	    "a change was refused by max-deletes" :
+	    "some zones could not be brought in sync");
+	xfed_notify_status(status);
+	free(status);
+}
+
+/* Hand finished jobs back to their clients. */
+static void
+on_done(struct loop *l)
+{
+	struct xfed_job *job;
+	uint64_t n;
+
+	if (read(l->d->done_fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	while ((job = xfed_worker_take_done(l->d)) != NULL) {
+		if (job->kind == XFED_JOB_SYNC)
+			announce(job);
+		if (job->client >= 0) {
+			json_t *res = job->result;
+
+			job->result = NULL;
+			xfed_control_reply(job->client,
+			    xfed_ctl_format_response(true, job->exit_code,
+			    job->text, NULL, res));
+		}
+		xfed_job_free(job);
+	}
+}
+
+static void
+on_timers(struct loop *l, uint64_t now)
+{
+	struct xfed_daemon *d = l->d;
+	char **zones;
+	size_t n;
+	bool periodic;
+
+	if (d->watchdog_usec > 0 && now >= l->next_watchdog) {
+		xfed_notify_watchdog();
+		l->next_watchdog = now + d->watchdog_usec / 2000;
+	}
+	xfed_control_expire(now);
+	pthread_mutex_lock(&d->lock);
+	periodic = d->next_sync != 0 && now >= d->next_sync;
+	if (periodic)
+		d->next_sync = next_periodic(d->cfg->cfg->interval);
+	zones = periodic ? NULL : xfed_status_due_zones(d, now, &n);
+	pthread_mutex_unlock(&d->lock);
+	if (periodic)
+		queue_sync(d, "timer", NULL, 0);
+	else if (zones != NULL)
+		queue_sync(d, "timer", zones, n);
+}
+
+static int
+poll_timeout(struct loop *l, uint64_t now)
+{
+	uint64_t next = 0, t;
+
+	pthread_mutex_lock(&l->d->lock);
+	next = l->d->next_sync;
+	t = xfed_status_next_retry(l->d);
+	pthread_mutex_unlock(&l->d->lock);
+	if (t != 0 && (next == 0 || t < next))
+		next = t;
+	t = xfed_control_next_deadline();
+	if (t != 0 && (next == 0 || t < next))
+		next = t;
+	if (l->d->watchdog_usec > 0 && (next == 0 || l->next_watchdog < next))
+		next = l->next_watchdog;
+	if (next == 0)
+		return -1;
+	return next <= now ? 0 : (int)(next - now);
+}
+
+static void
+run_loop(struct loop *l)
+{
+	struct pollfd pfd[FD_FIRST_CLIENT + XFED_CONTROL_MAX_CLIENTS];
+	int ids[XFED_CONTROL_MAX_CLIENTS];
+	size_t nc, i;
+	int n;
+
+	pfd[FD_SIGNAL] = (struct pollfd){ .fd = l->sigfd, .events = POLLIN };
+	pfd[FD_LISTEN] = (struct pollfd){ .fd = l->lfd, .events = POLLIN };
+	pfd[FD_DONE] = (struct pollfd){ .fd = l->d->done_fd, .events = POLLIN };
+	while (!l->stop) {
+		nc = xfed_control_pollfds(pfd + FD_FIRST_CLIENT, ids,
+		    XFED_CONTROL_MAX_CLIENTS);
+		n = poll(pfd, FD_FIRST_CLIENT + nc,
+		    poll_timeout(l, xfed_now_ms()));
+		if (n == -1 && errno != EINTR)
+			fatal("poll");
+		if (n > 0 && pfd[FD_SIGNAL].revents)
+			on_signal(l);
+		if (n > 0 && pfd[FD_DONE].revents)
+			on_done(l);
+		if (n > 0 && pfd[FD_LISTEN].revents)
+			xfed_control_accept(l->d, l->lfd);
+		for (i = 0; n > 0 && i < nc; i++)
+			if (pfd[FD_FIRST_CLIENT + i].revents)
+				xfed_control_handle(l->d, ids[i],
+				    pfd[FD_FIRST_CLIENT + i].revents);
+		on_timers(l, xfed_now_ms());
+	}
+}
+
+static int
+block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	/* Blocked before the worker starts, so only signalfd sees them. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void
+setup(struct loop *l, struct xfed_daemon *d, const char *path, bool fg)
+{
+	struct xfed_config *cfg;
+
+	if (xfed_config_load(path, stderr, &cfg) != 0)
+		exit(1);
+	if (xfed_audit_open(cfg->audit_log, &d->audit) != 0)
+		fatalx("cannot open the audit log %s; not starting",
+		    cfg->audit_log);
+	d->config_path = path;
+	d->cfg = xcalloc(1, sizeof(*d->cfg));
+	d->cfg->cfg = cfg;
+	d->cfg->refs = 1;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->wake, NULL);
+	if ((l->sigfd = block_signals()) == -1)
+		fatal("signalfd");
+	if ((d->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
+	    (d->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
+		fatal("eventfd");
+	if (xfed_control_listen(cfg->socket, &l->lfd) != 0)
+		fatalx("cannot listen on %s; not starting", cfg->socket);
+	l->socket_path = xstrdup(cfg->socket);
+	l->d = d;
+	/* Fork before any thread exists; "-f" (systemd) never forks. */
+	if (!fg && daemon(0, 0) == -1)
+		fatal("daemon");
+	srandom((unsigned)(getpid() ^ xfed_now_ms()));
+	d->status.started = xfed_wall_seconds();
+	d->watchdog_usec = xfed_notify_watchdog_usec();
+	d->next_sync = next_periodic(cfg->interval);
+	if (xfed_worker_start(d) != 0)
+		fatalx("cannot start the sync thread");
+}
+
+/* Clients still waiting for a job that will not run get a clear answer. */
+static void
+drop_queue(struct xfed_daemon *d)
+{
+	struct xfed_job *job;
+
+	pthread_mutex_lock(&d->lock);
+	job = d->queue;
+	d->queue = NULL;
+	pthread_mutex_unlock(&d->lock);
+	while (job != NULL) {
+		struct xfed_job *next = job->next;
+
+		if (job->client >= 0)
+			xfed_control_reply(job->client, xfed_ctl_format_response(
+			    false, 2, NULL, "xfedd is stopping; not synced",
+			    NULL));
+		xfed_job_free(job);
+		job = next;
+	}
+}
+
+static void
+teardown(struct loop *l, struct xfed_daemon *d)
+{
+	struct xfed_job *job;
+
+	xfed_notify_stopping();
+	xfed_worker_stop(d);
+	drop_queue(d);
+	while ((job = xfed_worker_take_done(d)) != NULL)
+		xfed_job_free(job);
+	xfed_control_close_all();
+	close(l->lfd);
+	unlink(l->socket_path);
+	free(l->socket_path);
+	close(l->sigfd);
+	close(d->done_fd);
+	close(d->cancel_fd);
+	xfed_cfgref_put(d, d->cfg);
+	xfed_status_clear(&d->status);
+	xfed_audit_close(d->audit);
+	pthread_mutex_destroy(&d->lock);
+	pthread_cond_destroy(&d->wake);
+}
+
+int
+xfed_daemon_run(const char *config_path, bool foreground)
+{
+	struct xfed_daemon d;
+	struct loop l;
+
+	memset(&d, 0, sizeof(d));
+	memset(&l, 0, sizeof(l));
+	setup(&l, &d, config_path, foreground);
+	log_info("xfedd started: %s, control socket %s", config_path,
+	    l.socket_path);
+	xfed_notify_ready("started; first sync queued");
+	queue_sync(&d, "startup", NULL, 0);
+	run_loop(&l);
+	teardown(&l, &d);
+	log_info("xfedd stopped");
+	return 0;
+}

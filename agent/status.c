@@ -1,0 +1,337 @@
+/*
+ * What `xfedctl status` reports and the metrics file shows: the outcome of
+ * the last syncs, per zone and in total, and when failed zones are retried.
+ * Every function here runs with the daemon lock held.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "util.h"
+
+/* Failed zones are retried after 30 s, doubling up to an hour. */
+#define RETRY_FIRST_MS	(30 * 1000ULL)
+#define RETRY_MAX_MS	(3600 * 1000ULL)
+
+static struct xfed_zone_status *
+zone_entry(struct xfed_status *st, const char *zone)
+{
+	struct xfed_zone_status *z;
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->zones[i].zone, zone) == 0)
+			return &st->zones[i];
+	st->zones = xreallocarray(st->zones, st->n + 1, sizeof(*st->zones));
+	z = &st->zones[st->n++];
+	memset(z, 0, sizeof(*z));
+	z->zone = xstrdup(zone);
+	return z;
+}
+
+static void
+set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src != NULL ? xstrdup(src) : NULL;
+}
+
+static uint64_t
+retry_delay(unsigned failures, uint64_t interval)
+{
+	uint64_t ms = RETRY_FIRST_MS;
+
+	while (--failures > 0 && ms < RETRY_MAX_MS)
+		ms *= 2;
+	if (interval > 0 && ms > interval * 1000)
+		ms = interval * 1000;
+	return ms < RETRY_MAX_MS ? ms : RETRY_MAX_MS;
+}
+
+static void
+record_zone(struct xfed_zone_status *z, const struct xfed_zone_report *r,
+    uint64_t now, uint64_t interval)
+{
+	set_str(&z->server, r->server);
+	set_str(&z->result, xfed_zone_result_name(r->result));
+	set_str(&z->detail, r->detail);
+	z->last_sync = now;
+	z->syncs++;
+	z->messages += r->messages;
+	z->conflicts += r->conflicts;
+	if (r->result == XFED_ZONE_FAILED) {
+		z->failures++;
+		z->retry_at = xfed_now_ms() + retry_delay(z->failures, interval);
+	} else {
+		z->failures = 0;
+		z->retry_at = 0;
+		if (r->result != XFED_ZONE_SKIPPED)
+			z->last_success = now;
+	}
+}
+
+void
+xfed_status_record(struct xfed_daemon *d, const struct xfed_job *job,
+    const struct xfed_sync_report *rep, uint64_t interval)
+{
+	struct xfed_status *st = &d->status;
+	uint64_t now = xfed_wall_seconds();
+	size_t i;
+
+	st->last_sync = now;
+	st->last_trigger = job->trigger;
+	st->last_exit = rep->exit_code;
+	st->syncs++;
+	for (i = 0; i < rep->n; i++) {
+		const struct xfed_zone_report *r = &rep->zones[i];
+
+		record_zone(zone_entry(st, r->zone), r, now, interval);
+		st->messages += r->messages;
+		st->conflicts += r->conflicts;
+	}
+}
+
+uint64_t
+xfed_status_next_retry(const struct xfed_daemon *d)
+{
+	uint64_t next = 0;
+	size_t i;
+
+	for (i = 0; i < d->status.n; i++) {
+		uint64_t t = d->status.zones[i].retry_at;
+
+		if (t != 0 && (next == 0 || t < next))
+			next = t;
+	}
+	return next;
+}
+
+/* Zones whose retry time has come; their retry is consumed. */
+char **
+xfed_status_due_zones(const struct xfed_daemon *d, uint64_t now, size_t *n)
+{
+	char **zones = NULL;
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < d->status.n; i++) {
+		struct xfed_zone_status *z = &d->status.zones[i];
+
+		/* "(zone of NAME)": assignment failed, no zone to name. */
+		if (z->retry_at == 0 || z->retry_at > now || z->zone[0] == '(')
+			continue;
+		z->retry_at = 0;
+		zones = xreallocarray(zones, *n + 1, sizeof(char *));
+		zones[(*n)++] = xstrdup(z->zone);
+	}
+	return zones;
+}
+
+void
+xfed_status_clear(struct xfed_status *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		free(st->zones[i].zone);
+		free(st->zones[i].server);
+		free(st->zones[i].result);
+		free(st->zones[i].detail);
+	}
+	free(st->zones);
+	memset(st, 0, sizeof(*st));
+}
+
+static json_t *
+time_json(uint64_t wall)
+{
+	char buf[40];
+	struct tm tm;
+	time_t t = (time_t)wall;
+
+	if (wall == 0)
+		return json_null();
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+/* A monotonic deadline as wall-clock time, for humans. */
+static json_t *
+mono_json(uint64_t mono_ms)
+{
+	uint64_t now = xfed_now_ms();
+
+	if (mono_ms == 0)
+		return json_null();
+	return time_json(xfed_wall_seconds() +
+	    (mono_ms > now ? (mono_ms - now + 999) / 1000 : 0));
+}
+
+static json_t *
+zone_json(const struct xfed_zone_status *z)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "zone", json_string(z->zone));
+	json_object_set_new(o, "server", json_string(z->server ? z->server : ""));
+	json_object_set_new(o, "result", json_string(z->result ? z->result : ""));
+	if (z->detail != NULL)
+		json_object_set_new(o, "detail", json_string(z->detail));
+	json_object_set_new(o, "last_sync", time_json(z->last_sync));
+	json_object_set_new(o, "last_success", time_json(z->last_success));
+	json_object_set_new(o, "failures", json_integer(z->failures));
+	json_object_set_new(o, "next_retry", mono_json(z->retry_at));
+	json_object_set_new(o, "syncs", json_integer((json_int_t)z->syncs));
+	json_object_set_new(o, "messages",
+	    json_integer((json_int_t)z->messages));
+	json_object_set_new(o, "conflicts",
+	    json_integer((json_int_t)z->conflicts));
+	return o;
+}
+
+json_t *
+xfed_status_json(const struct xfed_daemon *d)
+{
+	const struct xfed_status *st = &d->status;
+	json_t *o = json_object(), *zones = json_array();
+	size_t i;
+
+	json_object_set_new(o, "config", json_string(d->config_path));
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "started", time_json(st->started));
+	json_object_set_new(o, "syncing", json_boolean(st->syncing));
+	if (st->syncing)
+		json_object_set_new(o, "sync_running_ms", json_integer(
+		    (json_int_t)(xfed_now_ms() - st->sync_started)));
+	json_object_set_new(o, "last_sync", time_json(st->last_sync));
+	json_object_set_new(o, "last_trigger", st->last_trigger ?
+	    json_string(st->last_trigger) : json_null());
+	json_object_set_new(o, "last_exit", st->last_sync ?
+	    json_integer(st->last_exit) : json_null());
+	json_object_set_new(o, "next_sync", mono_json(d->next_sync));
+	json_object_set_new(o, "syncs", json_integer((json_int_t)st->syncs));
+	json_object_set_new(o, "messages",
+	    json_integer((json_int_t)st->messages));
+	json_object_set_new(o, "conflicts",
+	    json_integer((json_int_t)st->conflicts));
+	for (i = 0; i < st->n; i++)
+		json_array_append_new(zones, zone_json(&st->zones[i]));
+	json_object_set_new(o, "zones", zones);
+	return o;
+}
+
+static const char *
+str_or(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : dflt;
+}
+
+char *
+xfed_status_text(json_t *s)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+	json_t *zones = json_object_get(s, "zones");
+
+	fprintf(f, "config:     %s\n", str_or(s, "config", "?"));
+	fprintf(f, "pid:        %lld\n", json_integer_value(
+	    json_object_get(s, "pid")));
+	fprintf(f, "started:    %s\n", str_or(s, "started", "-"));
+	fprintf(f, "state:      %s\n", json_is_true(json_object_get(s,
+	    "syncing")) ? "syncing" : "idle");
+	fprintf(f, "last sync:  %s (%s, exit %lld)\n", str_or(s, "last_sync",
+	    "never"), str_or(s, "last_trigger", "-"), json_integer_value(
+	    json_object_get(s, "last_exit")));
+	fprintf(f, "next sync:  %s\n", str_or(s, "next_sync", "on demand"));
+	fprintf(f, "counters:   %lld syncs, %lld update messages, "
+	    "%lld conflicts\n",
+	    json_integer_value(json_object_get(s, "syncs")),
+	    json_integer_value(json_object_get(s, "messages")),
+	    json_integer_value(json_object_get(s, "conflicts")));
+	if (json_array_size(zones) > 0)
+		fprintf(f, "\n%-32s %-16s %-20s %-20s %s\n", "ZONE", "RESULT",
+		    "LAST SYNC", "NEXT RETRY", "SERVER");
+	for (i = 0; i < json_array_size(zones); i++) {
+		json_t *z = json_array_get(zones, i);
+
+		fprintf(f, "%-32s %-16s %-20s %-20s %s\n",
+		    str_or(z, "zone", "?"), str_or(z, "result", "?"),
+		    str_or(z, "last_sync", "-"), str_or(z, "next_retry", "-"),
+		    str_or(z, "server", "?"));
+		if (json_object_get(z, "detail") != NULL)
+			fprintf(f, "    %s\n", str_or(z, "detail", ""));
+	}
+	fclose(f);
+	return text;
+}
+
+static void
+metric(FILE *f, const char *name, const char *help, const char *type)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Prometheus text format for node_exporter's textfile collector. */
+static void
+write_metrics(FILE *f, const struct xfed_status *st)
+{
+	size_t i;
+
+	metric(f, "xfed_syncs_total", "Syncs run.", "counter");
+	fprintf(f, "xfed_syncs_total %llu\n", (unsigned long long)st->syncs);
+	metric(f, "xfed_update_messages_total", "UPDATE messages sent.",
+	    "counter");
+	fprintf(f, "xfed_update_messages_total %llu\n",
+	    (unsigned long long)st->messages);
+	metric(f, "xfed_conflicts_total", "Conflicts found (records without "
+	    "our ownership marker).", "counter");
+	fprintf(f, "xfed_conflicts_total %llu\n",
+	    (unsigned long long)st->conflicts);
+	metric(f, "xfed_last_sync_exit", "Exit status of the last sync.",
+	    "gauge");
+	fprintf(f, "xfed_last_sync_exit %d\n", st->last_exit);
+	metric(f, "xfed_zone_last_success_seconds", "Time of the last "
+	    "successful sync of the zone.", "gauge");
+	for (i = 0; i < st->n; i++)
+		fprintf(f, "xfed_zone_last_success_seconds{zone=\"%s\"} %llu\n",
+		    st->zones[i].zone,
+		    (unsigned long long)st->zones[i].last_success);
+	metric(f, "xfed_zone_failures", "Consecutive failed syncs of the "
+	    "zone.", "gauge");
+	for (i = 0; i < st->n; i++)
+		fprintf(f, "xfed_zone_failures{zone=\"%s\"} %u\n",
+		    st->zones[i].zone, st->zones[i].failures);
+}
+
+/* Written to a temporary file and renamed: readers never see half. */
+int
+xfed_metrics_write(const char *path, const struct xfed_status *st)
+{
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "we");
+	int rc = 0;
+
+	if (f == NULL) {
+		log_warn("metrics file %s", tmp);
+		free(tmp);
+		return -1;
+	}
+	write_metrics(f, st);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = -1;
+	if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
+		log_warn("metrics file %s", path);
+		unlink(tmp);
+		rc = -1;
+	}
+	free(tmp);
+	return rc;
+}

@@ -1,0 +1,212 @@
+/*
+ * The sync thread.  Jobs are queued by the event loop; the worker runs
+ * them one at a time against the configuration current when the job
+ * starts, records the outcome in the status table, and hands the job back
+ * through the done list, waking the loop with an eventfd.
+ */
+#include <sys/eventfd.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "net.h"
+#include "sync.h"
+#include "util.h"
+
+struct xfed_cfgref *
+xfed_cfgref_get(struct xfed_daemon *d)
+{
+	struct xfed_cfgref *ref;
+
+	pthread_mutex_lock(&d->lock);
+	ref = d->cfg;
+	ref->refs++;
+	pthread_mutex_unlock(&d->lock);
+	return ref;
+}
+
+void
+xfed_cfgref_put(struct xfed_daemon *d, struct xfed_cfgref *ref)
+{
+	bool last;
+
+	pthread_mutex_lock(&d->lock);
+	last = --ref->refs == 0;
+	pthread_mutex_unlock(&d->lock);
+	if (last) {
+		xfed_config_free(ref->cfg);
+		free(ref);
+	}
+}
+
+void
+xfed_job_free(struct xfed_job *job)
+{
+	size_t i;
+
+	if (job == NULL)
+		return;
+	for (i = 0; i < job->n_domains; i++)
+		free(job->domains[i]);
+	free(job->domains);
+	for (i = 0; i < job->n_zones; i++)
+		free(job->zones[i]);
+	free(job->zones);
+	free(job->text);
+	json_decref(job->result);
+	free(job);
+}
+
+void
+xfed_worker_submit(struct xfed_daemon *d, struct xfed_job *job)
+{
+	struct xfed_job **tail;
+
+	pthread_mutex_lock(&d->lock);
+	for (tail = &d->queue; *tail != NULL; tail = &(*tail)->next)
+		;
+	job->next = NULL;
+	*tail = job;
+	pthread_cond_signal(&d->wake);
+	pthread_mutex_unlock(&d->lock);
+}
+
+struct xfed_job *
+xfed_worker_take_done(struct xfed_daemon *d)
+{
+	struct xfed_job *job;
+
+	pthread_mutex_lock(&d->lock);
+	job = d->done;
+	if (job != NULL)
+		d->done = job->next;
+	pthread_mutex_unlock(&d->lock);
+	return job;
+}
+
+static json_t *
+report_json(const struct xfed_sync_report *rep)
+{
+	json_t *zones = json_array();
+	size_t i;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct xfed_zone_report *z = &rep->zones[i];
+		json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}",
+		    "zone", z->zone, "server", z->server,
+		    "added", (json_int_t)z->added,
+		    "removed", (json_int_t)z->removed,
+		    "messages", (json_int_t)z->messages,
+		    "conflicts", (json_int_t)z->conflicts);
+
+		json_object_set_new(o, "result",
+		    json_string(xfed_zone_result_name(z->result)));
+		if (z->detail != NULL)
+			json_object_set_new(o, "detail", json_string(z->detail));
+		json_array_append_new(zones, o);
+	}
+	return json_pack("{s:i, s:o}", "exit", rep->exit_code, "zones", zones);
+}
+
+/* Run one job; fills exit_code, text and result. */
+static void
+run_job(struct xfed_daemon *d, struct xfed_job *job)
+{
+	struct xfed_cfgref *ref = xfed_cfgref_get(d);
+	struct xfed_sync_report rep;
+	struct xfed_sync_opts so = {
+		.trigger = job->trigger,
+		.dry_run = job->kind == XFED_JOB_PLAN,
+		.domains = job->domains, .n_domains = job->n_domains,
+		.zones = job->zones, .n_zones = job->n_zones,
+		.force = job->force, .uid = job->uid,
+		.cancel = &d->stopping,
+	};
+	size_t len = 0;
+	FILE *out = open_memstream(&job->text, &len);
+
+	so.plan_out = out;
+	xfed_sync_run(ref->cfg, d->audit, &so, &rep);
+	xfed_sync_report_print(out, &rep);
+	fclose(out);
+	job->exit_code = rep.exit_code;
+	job->result = report_json(&rep);
+	if (job->kind == XFED_JOB_SYNC) {
+		pthread_mutex_lock(&d->lock);
+		xfed_status_record(d, job, &rep, ref->cfg->interval);
+		if (ref->cfg->metrics_file != NULL)
+			xfed_metrics_write(ref->cfg->metrics_file, &d->status);
+		pthread_mutex_unlock(&d->lock);
+	}
+	xfed_sync_report_clear(&rep);
+	xfed_cfgref_put(d, ref);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct xfed_daemon *d = arg;
+	struct xfed_job *job, **tail;
+	uint64_t one = 1;
+
+	/* Reads on this thread give up when the agent is told to stop. */
+	xfed_net_set_cancel_fd(d->cancel_fd);
+	for (;;) {
+		pthread_mutex_lock(&d->lock);
+		while (d->queue == NULL && !atomic_load(&d->stopping))
+			pthread_cond_wait(&d->wake, &d->lock);
+		if (atomic_load(&d->stopping)) {
+			pthread_mutex_unlock(&d->lock);
+			break;
+		}
+		job = d->queue;
+		d->queue = job->next;
+		d->status.syncing = true;
+		d->status.sync_started = xfed_now_ms();
+		pthread_mutex_unlock(&d->lock);
+
+		run_job(d, job);
+
+		pthread_mutex_lock(&d->lock);
+		d->status.syncing = false;
+		for (tail = &d->done; *tail != NULL; tail = &(*tail)->next)
+			;
+		job->next = NULL;
+		*tail = job;
+		pthread_mutex_unlock(&d->lock);
+		if (write(d->done_fd, &one, sizeof(one)) != sizeof(one))
+			log_warn("worker: eventfd");
+	}
+	return NULL;
+}
+
+int
+xfed_worker_start(struct xfed_daemon *d)
+{
+	if (pthread_create(&d->worker, NULL, worker_main, d) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Stop: reads in progress are abandoned (cancel_fd), an update in flight
+ * finishes or times out, queued jobs are dropped (their clients get an
+ * answer from the loop).
+ */
+void
+xfed_worker_stop(struct xfed_daemon *d)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&d->lock);
+	atomic_store(&d->stopping, true);
+	pthread_cond_signal(&d->wake);
+	pthread_mutex_unlock(&d->lock);
+	if (write(d->cancel_fd, &one, sizeof(one)) != sizeof(one))
+		log_warn("worker: eventfd");
+	pthread_join(d->worker, NULL);
+}

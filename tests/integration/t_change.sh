@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# t_change — after a configuration change, the next xfedd --once makes the
+# zones follow: a new proxy address replaces the old one, a new TTL replaces
+# the RRset, a removed domain loses its SRV and marker (shared proxy
+# addresses stay), a proxy no domain uses any more loses its addresses and
+# marker, a zone with no domain left is cleaned (xfedd remembers it in its
+# state-dir), and direct-tls adds the _xmpps-server records.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$here/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/named.sh
+. "$here/../lib/named.sh"
+
+need_binaries
+named_start
+
+# audit_select FIELD [KEY=VALUE...] — FIELD of every audit record whose
+# fields all equal the given values, one per line (lists joined by "|").
+audit_select() {
+	python3 - "$XFED_TMP/audit.jsonl" "$@" <<'PY'
+import json, os, sys
+path, field, conds = sys.argv[1], sys.argv[2], sys.argv[3:]
+lines = open(path).read().splitlines() if os.path.exists(path) else []
+for line in lines:
+    r = json.loads(line)
+    if all(str(r.get(k)) == v for k, v in (c.split("=", 1) for c in conds)):
+        v = r.get(field)
+        print("|".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v))
+PY
+}
+
+# rrs NAME TYPE ZONE — NAME's TYPE records from a signed AXFR of ZONE, full
+# presentation lines, sorted; rrs NAME - ZONE: every type.
+rrs() {
+	zone_axfr "$3" | awk -v n="$1" -v t="$2" '$1 == n && (t == "-" || $4 == t)' |
+		LC_ALL=C sort
+}
+
+conf=$XFED_TMP/xfed.conf
+marker='"heritage=xfed,owner=xfed"'
+
+# config EDGE_V4 EDGE_TTL SUB_TTL — write the configuration: the fixed
+# proxy sections (edge's first address and TTL as given), then the domain
+# sections from stdin.
+config() {
+	{
+		cat <<EOF
+proxy "edge" {
+  host = "xmpp.proxy.test"
+  ipv4 = {"$1"}
+  ipv6 = {"::1"}
+  ttl  = $2
+}
+
+proxy "edge2" {
+  host = "xmpp2.proxy.test"
+  ipv4 = {"127.0.0.20"}
+  ttl  = 3600
+}
+
+EOF
+		cat
+	} | write_config "$conf" -
+}
+
+# The domains: example.test and sub.example.test (same zone) via edge;
+# proxy.test itself via edge; example2.test via edge and edge2.
+domains_all() {
+	cat <<'EOF'
+domain "example.test" {
+  proxy = {"edge"}
+}
+domain "sub.example.test" {
+  proxy = {"edge"}
+}
+domain "proxy.test" {
+  proxy = {"edge"}
+}
+domain "example2.test" {
+  proxy = {"edge", "edge2"}
+}
+EOF
+}
+
+domains_all | config 127.0.0.10 3600
+assert_exit 0 "initial convergence" xfedd --once -c "$conf"
+assert_eq "example2.test. has one SRV per proxy" \
+	"0 0 5269 xmpp.proxy.test.
+0 0 5269 xmpp2.proxy.test." "$(zone_query _xmpp-server._tcp.example2.test. SRV)"
+assert_eq "sub.example.test SRV" "0 0 5269 xmpp.proxy.test." \
+	"$(zone_query _xmpp-server._tcp.sub.example.test. SRV)"
+assert_eq "edge2 address" "127.0.0.20" "$(zone_query xmpp2.proxy.test. A)"
+
+# --- 1. a proxy address changes: the A RRset is replaced --------------------
+domains_all | config 127.0.0.12 3600
+assert_exit 0 "address change applied" xfedd --once -c "$conf"
+assert_eq "A replaced: old gone, new present" \
+	"xmpp.proxy.test. 3600 IN A 127.0.0.12" "$(rrs xmpp.proxy.test. A proxy.test.)"
+assert_eq "AAAA untouched" "xmpp.proxy.test. 3600 IN AAAA ::1" \
+	"$(rrs xmpp.proxy.test. AAAA proxy.test.)"
+assert_eq "marker kept" "xmpp.proxy.test. 3600 IN TXT $marker" \
+	"$(rrs xmpp.proxy.test. TXT proxy.test.)"
+assert_contains "audit deletes the old address" \
+	"$(audit_select delete event=update zone=proxy.test. | tail -n 1)" "127.0.0.10"
+assert_contains "audit adds the new address" \
+	"$(audit_select add event=update zone=proxy.test. | tail -n 1)" \
+	"xmpp.proxy.test. 3600 IN A 127.0.0.12"
+assert_exit 0 "in sync after the address change" xfedd --once -c "$conf"
+assert_not_contains "nothing more to do" "$ERR" "updated"
+
+# --- 2. TTL change: the RRsets come back with the new TTL -------------------
+domains_all | config 127.0.0.12 900
+assert_exit 0 "TTL change applied" xfedd --once -c "$conf"
+# The marker keeps the TTL it was created with (its TXT RRset may be shared
+# with foreign TXT records, whose TTL xfedd must not change); the owned
+# RRsets take the new one.
+assert_eq "A and AAAA replaced at TTL 900" \
+	"xmpp.proxy.test. 900 IN A 127.0.0.12
+xmpp.proxy.test. 900 IN AAAA ::1" \
+	"$(rrs xmpp.proxy.test. A proxy.test.; rrs xmpp.proxy.test. AAAA proxy.test.)"
+assert_match "marker still there" "$(rrs xmpp.proxy.test. TXT proxy.test.)" \
+	"^xmpp\\.proxy\\.test\\. [0-9]+ IN TXT \"heritage=xfed,owner=xfed\"\$"
+# A domain's TTL too.
+domains_all | sed '/^domain "sub.example.test"/a\  ttl = 120' | config 127.0.0.12 900
+assert_exit 0 "domain TTL change applied" xfedd --once -c "$conf"
+assert_eq "SRV replaced at TTL 120" \
+	"_xmpp-server._tcp.sub.example.test. 120 IN SRV 0 0 5269 xmpp.proxy.test." \
+	"$(rrs _xmpp-server._tcp.sub.example.test. SRV example.test.)"
+assert_eq "its marker kept" 1 \
+	"$(rrs _xmpp-server._tcp.sub.example.test. TXT example.test. | grep -c heritage=xfed)"
+assert_exit 0 "in sync after the TTL changes" xfedd --once -c "$conf"
+assert_not_contains "TTL change does not flap" "$ERR" "updated"
+
+# --- 3. one domain removed: its SRV and marker go, the rest stays -----------
+ex_before=$(rrs _xmpp-server._tcp.example.test. - example.test.)
+proxy_before=$(rrs xmpp.proxy.test. - proxy.test.)
+domains_all | sed '/^domain "sub.example.test"/,/^}/d' | config 127.0.0.12 900
+assert_exit 0 "domain removal applied" xfedd --once -c "$conf"
+assert_eq "removed domain's SRV and marker gone" "" \
+	"$(rrs _xmpp-server._tcp.sub.example.test. - example.test.)"
+assert_eq "removed name no longer exists" NXDOMAIN \
+	"$(zone_rcode _xmpp-server._tcp.sub.example.test. SRV)"
+assert_eq "other domain in the zone untouched" "$ex_before" \
+	"$(rrs _xmpp-server._tcp.example.test. - example.test.)"
+assert_eq "shared proxy's records kept" "$proxy_before" "$(rrs xmpp.proxy.test. - proxy.test.)"
+
+# --- 4. last domain using edge2 drops it: edge2's host records go -----------
+domains_no_edge2() {
+	domains_all | sed '/^domain "sub.example.test"/,/^}/d' |
+		sed 's/{"edge", "edge2"}/{"edge"}/'
+}
+domains_no_edge2 | config 127.0.0.12 900
+assert_exit 0 "edge2 no longer used" xfedd --once -c "$conf"
+assert_eq "example2.test. SRV points at edge only" "0 0 5269 xmpp.proxy.test." \
+	"$(zone_query _xmpp-server._tcp.example2.test. SRV)"
+assert_eq "edge2 A and marker removed" "" "$(rrs xmpp2.proxy.test. - proxy.test.)"
+assert_eq "edge's records kept" "$proxy_before" "$(rrs xmpp.proxy.test. - proxy.test.)"
+
+# --- 5. every domain of example2.test. removed: the zone is cleaned ---------
+# Nothing in the configuration points at example2.test. any more; only the
+# state-dir remembers xfedd published there.
+domains_no_edge2 | sed '/^domain "example2.test"/,/^}/d' | config 127.0.0.12 900
+assert_exit 0 "last domain of a zone removed" xfedd --once -c "$conf"
+assert_eq "example2.test. SRV and marker removed" "" \
+	"$(rrs _xmpp-server._tcp.example2.test. - example2.test.)"
+assert_contains "stderr reports the cleanup" "$ERR" "example2.test.: updated, 0 added, 2 removed"
+assert_eq "example.test. untouched" "$ex_before" \
+	"$(rrs _xmpp-server._tcp.example.test. - example.test.)"
+assert_exit 0 "in sync after the cleanup" xfedd --once -c "$conf"
+assert_not_contains "cleanup is not repeated" "$ERR" "updated"
+
+# --- 6. direct-tls added: _xmpps-server appears ----------------------------
+domains_no_edge2 | sed '/^domain "example2.test"/,/^}/d' |
+	sed '/^domain "example.test"/a\  direct-tls = true' | config 127.0.0.12 900
+assert_exit 0 "direct-tls applied" xfedd --once -c "$conf"
+assert_eq "_xmpps-server SRV and marker" \
+	"_xmpps-server._tcp.example.test. 3600 IN SRV 0 0 5270 xmpp.proxy.test.
+_xmpps-server._tcp.example.test. 3600 IN TXT $marker" \
+	"$(rrs _xmpps-server._tcp.example.test. - example.test.)"
+assert_eq "_xmpp-server unchanged" "$ex_before" \
+	"$(rrs _xmpp-server._tcp.example.test. - example.test.)"
+# ... and removed again with direct-tls off.
+domains_no_edge2 | sed '/^domain "example2.test"/,/^}/d' | config 127.0.0.12 900
+assert_exit 0 "direct-tls removed" xfedd --once -c "$conf"
+assert_eq "_xmpps-server gone" "" "$(rrs _xmpps-server._tcp.example.test. - example.test.)"
+
+# Every change above was audited as NOERROR, and the secret never logged.
+assert_eq "every update answered NOERROR" "NOERROR" \
+	"$(audit_select rcode event=update | sort -u)"
+assert_not_contains "secret not in the audit log" \
+	"$(cat "$XFED_TMP/audit.jsonl")" "$KEY_XFED_SECRET"
+
+finish
