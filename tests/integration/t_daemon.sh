@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# t_daemon — xfedd as a long-running agent: READY=1 on the notification
+# socket once the control socket listens, xfedctl sync/plan/status/reload,
+# SIGHUP publishing a new domain, a broken configuration refused with the
+# old one kept, status answering at once while a sync hangs on a silent
+# server, SIGTERM exiting 0 with STOPPING=1, and the socket's permissions.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$here/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/named.sh
+. "$here/../lib/named.sh"
+
+need_binaries
+named_start
+
+conf=$XFED_TMP/xfed.conf
+sock=$XFED_TMP/xfedd.sock
+notes=$XFED_TMP/notify.log
+write_domains() {
+	write_config "$conf" - <<EOF
+proxy "edge" {
+  host = "xmpp.proxy.test"
+  ipv4 = {"203.0.113.10"}
+}
+$1
+EOF
+}
+write_domains 'domain "example.test" { proxy = {"edge"} }'
+
+# A fake systemd notification socket.
+python3 "$XFED_ROOT/tests/tools/notify_listen.py" "$XFED_TMP/notify.sock" \
+	"$notes" &
+notify_pid=$!
+at_exit "kill $notify_pid 2>/dev/null || true"
+for _ in $(seq 50); do [ -S "$XFED_TMP/notify.sock" ] && break; sleep 0.1; done
+
+NOTIFY_SOCKET=$XFED_TMP/notify.sock "$XFEDD" -f -c "$conf" \
+	2>"$XFED_TMP/xfedd.log" &
+xfedd_pid=$!
+at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+
+# wait_for WHAT CMD... — up to 10 s for CMD to succeed.
+wait_for() {
+	local what=$1 i
+	shift
+	for i in $(seq 100); do
+		if "$@" >/dev/null 2>&1; then pass "$what"; return 0; fi
+		sleep 0.1
+	done
+	fail "$what" "waited 10 s"
+}
+wait_for "READY=1 sent to NOTIFY_SOCKET" grep -qx READY=1 "$notes"
+assert_eq "control socket exists when READY=1 is sent" yes \
+	"$([ -S "$sock" ] && echo yes || echo no)"
+assert_eq "socket mode 0660 or stricter" 660 "$(stat -c %a "$sock")"
+wait_for "startup sync publishes the SRV record" \
+	test -n "$(zone_query _xmpp-server._tcp.example.test. SRV)"
+
+assert_exit 0 "xfedctl status" xfedctl -c "$conf" status
+assert_contains "status names the configuration" "$OUT" "$conf"
+assert_contains "status lists the zone" "$OUT" "example.test."
+assert_contains "status shows the last trigger" "$OUT" "startup"
+assert_exit 0 "xfedctl --json status" xfedctl -c "$conf" --json status
+assert_eq "status JSON is one valid object" ok "$(printf '%s' "$OUT" |
+	python3 -c 'import json,sys; d=json.load(sys.stdin); print("ok" if d["ok"] and d["result"]["zones"] else "bad")')"
+assert_exit 0 "xfedctl sync on a converged zone" xfedctl -c "$conf" sync
+assert_contains "sync reports the zone in sync" "$OUT" "example.test.: in sync"
+
+# Someone deletes the record: sync restores it and prints what changed.
+zone_nsupdate xfed-key <<EOF
+zone example.test.
+update delete _xmpp-server._tcp.example.test. SRV
+send
+EOF
+assert_eq "record removed by hand" "" "$(zone_query _xmpp-server._tcp.example.test. SRV)"
+assert_exit 0 "xfedctl plan with a pending change" xfedctl -c "$conf" plan
+assert_contains "plan shows the SRV to add" \
+	"$OUT" "+ _xmpp-server._tcp.example.test. 3600 IN SRV 0 0 5269 xmpp.proxy.test."
+assert_eq "plan sent nothing" "" "$(zone_query _xmpp-server._tcp.example.test. SRV)"
+assert_exit 0 "xfedctl sync example.test" xfedctl -c "$conf" sync example.test
+assert_contains "sync prints what it added" "$OUT" "+ _xmpp-server._tcp.example.test."
+assert_eq "sync restored the record" "0 0 5269 xmpp.proxy.test." \
+	"$(zone_query _xmpp-server._tcp.example.test. SRV)"
+assert_exit 1 "sync of an undeclared domain is refused" \
+	xfedctl -c "$conf" sync nope.test
+assert_contains "and says why" "$ERR" "not in the configuration"
+
+# SIGHUP with a new domain publishes it.
+write_domains 'domain "example.test" { proxy = {"edge"} }
+domain "example2.test" { proxy = {"edge"} }'
+kill -HUP "$xfedd_pid"
+wait_for "SIGHUP: the new domain is published" \
+	test -n "$(zone_query _xmpp-server._tcp.example2.test. SRV)"
+wait_for "RELOADING=1 sent" grep -qx RELOADING=1 "$notes"
+
+# A broken configuration is refused by reload; the old one keeps working.
+cp "$conf" "$conf.good"
+printf 'bogus-option = 1\n' >>"$conf"
+assert_exit 1 "xfedctl reload of a broken configuration" \
+	xfedctl -s "$sock" reload
+assert_contains "reload names the file and line" "$ERR" "xfed.conf:"
+zone_nsupdate xfed-key <<EOF
+zone example2.test.
+update delete _xmpp-server._tcp.example2.test. SRV
+send
+EOF
+assert_exit 0 "sync still works with the old configuration" \
+	xfedctl -s "$sock" sync example2.test
+assert_eq "old configuration restored the record" "0 0 5269 xmpp.proxy.test." \
+	"$(zone_query _xmpp-server._tcp.example2.test. SRV)"
+assert_eq "reload rejection is audited" 1 \
+	"$(grep -c '"event":"config-reload".*"accepted":false' "$XFED_TMP/audit.jsonl")"
+cp "$conf.good" "$conf"
+assert_exit 0 "xfedctl reload of a good configuration" xfedctl -s "$sock" reload
+
+# Garbage and oversized requests get an error; the daemon carries on.
+reply=$(printf 'not json\n' | python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read()); print(s.recv(4096).decode())' "$sock")
+assert_contains "garbage request answered with an error" "$reply" '"ok":false'
+reply=$(python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+try:
+    s.sendall(b"x" * 70000)
+except OSError:
+    pass
+print(s.recv(4096).decode())' "$sock")
+assert_contains "oversized request refused" "$reply" "larger than 65536"
+reply=$(python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"{\"xfed-control\": 9, \"command\": \"status\"}\n"); print(s.recv(4096).decode())' "$sock")
+assert_contains "unknown protocol version refused" "$reply" "unsupported protocol version 9"
+assert_exit 0 "daemon unaffected by bad requests" xfedctl -s "$sock" status
+
+# A sync that hangs on a silent server: status still answers at once.
+silent_port=$(named_free_port)
+python3 "$XFED_ROOT/tests/tools/silent_server.py" "$silent_port" &
+silent_pid=$!
+at_exit "kill $silent_pid 2>/dev/null || true"
+sleep 0.3
+cat >>"$conf" <<EOF
+server "silent" {
+  address  = "127.0.0.1"
+  port     = $silent_port
+  tsig-key = "xfed-key"
+  timeout  = 60
+  retries  = 0
+}
+domain "silent.test" { proxy = {"edge"} zone = "silent.test" server = "silent" }
+EOF
+sed -i 's/{"edge"} }/{"edge"} server = "primary" }/' "$conf"
+sed -i 's/^  ipv4 = {"203.0.113.10"}/  ipv4 = {"203.0.113.10"}\n  server = "primary"/' "$conf"
+assert_exit 0 "reload with a silent server" xfedctl -s "$sock" reload
+sleep 0.5
+start=$(date +%s%N)
+assert_exit 0 "status while a sync hangs" xfedctl -s "$sock" status
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+assert_contains "status says a sync is running" "$OUT" "syncing"
+if [ "$ms" -lt 1000 ]; then pass "status answered in ${ms} ms"; else
+	fail "status answered in ${ms} ms, not under a second"; fi
+
+# SIGTERM during the hanging read: exits 0 promptly with STOPPING=1.
+start=$(date +%s)
+kill -TERM "$xfedd_pid"
+rc=0
+wait "$xfedd_pid" || rc=$?
+assert_eq "SIGTERM: exit 0" 0 "$rc"
+took=$(( $(date +%s) - start ))
+if [ "$took" -le 5 ]; then pass "stopped in ${took} s despite the hanging read"; else
+	fail "took ${took} s to stop"; fi
+wait_for "STOPPING=1 sent" grep -qx STOPPING=1 "$notes"
+assert_eq "socket removed on exit" no "$([ -e "$sock" ] && echo yes || echo no)"
+assert_exit 1 "xfedctl with no daemon running" xfedctl -s "$sock" status
+assert_contains "and says so" "$ERR" "is xfedd running"
+
+finish
