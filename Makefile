@@ -8,6 +8,7 @@ SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR	?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR	?=
 
 CC	?= cc
@@ -86,13 +87,25 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
+# The unit names Debian's paths; rewritten here for PREFIX and SYSCONFDIR.
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/xfed $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(SYSCONFDIR)/xfed $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 	install -m 0755 $(BUILD)/xfedd $(DESTDIR)$(SBINDIR)/xfedd
 	install -m 0755 $(BUILD)/xfedctl $(DESTDIR)$(BINDIR)/xfedctl
-	install -m 0640 etc/xfed.conf $(DESTDIR)$(SYSCONFDIR)/xfed/xfed.conf.example
-	install -m 0644 systemd/xfedd.service $(DESTDIR)$(UNITDIR)/xfedd.service
+	install -m 0644 etc/xfed.conf $(DESTDIR)$(SYSCONFDIR)/xfed/xfed.conf.example
+	install -m 0644 man/xfedd.8 man/xfedctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/xfed.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 completion/xfedctl.bash $(DESTDIR)$(BASHCOMPDIR)/xfedctl
+	if [ -f etc/logrotate.d/xfed ]; then install -m 0644 etc/logrotate.d/xfed \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d/xfed; fi
+	sed -e 's|/usr/sbin/xfedd|$(SBINDIR)/xfedd|g' \
+	    -e 's|/usr/bin/xfedctl|$(BINDIR)/xfedctl|g' \
+	    -e 's|/etc/xfed/|$(SYSCONFDIR)/xfed/|g' \
+	    systemd/xfedd.service >$(DESTDIR)$(UNITDIR)/xfedd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/xfedd.service
 
 clean:
 	rm -rf $(BUILD)

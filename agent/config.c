@@ -749,12 +749,17 @@ key_from_secret_file(struct where *w, const char *opt, struct xfed_key *k,
 	size_t	 len;
 	int	 rc;
 
-	if (xfed_secret_file_read(path, &buf, &len, eb, sizeof(eb)) != 0) {
+	bool	 cred = strcmp(what, "credential") == 0;
+
+	rc = cred ? xfed_credential_file_read(path, &buf, &len, eb,
+	    sizeof(eb)) : xfed_secret_file_read(path, &buf, &len, eb,
+	    sizeof(eb));
+	if (rc != 0) {
 		werr(w, opt, "%s: %s", what, eb);
 		return -1;
 	}
 	from = xasprintf("%s '%s'", what, path);
-	if (strcmp(what, "credential") == 0 && looks_bare_b64(buf))
+	if (cred && looks_bare_b64(buf))
 		rc = key_set_secret(w, opt, k, buf, from);
 	else
 		rc = key_from_keyfile(w, opt, k, have_alg, buf, from);

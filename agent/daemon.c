@@ -347,6 +347,7 @@ teardown(struct loop *l, struct xfed_daemon *d)
 	close(d->cancel_fd);
 	xfed_cfgref_put(d, d->cfg);
 	xfed_status_clear(&d->status);
+	xfed_flap_clear(&d->flap);
 	xfed_audit_close(d->audit);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->wake);

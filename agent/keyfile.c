@@ -33,7 +33,8 @@ xfed_secret_free(char *buf, size_t len)
  * using it silently.
  */
 static int
-secret_file_check(int fd, const char *path, char *errbuf, size_t errlen)
+secret_file_check(int fd, const char *path, mode_t forbidden, char *errbuf,
+    size_t errlen)
 {
 	struct stat st;
 
@@ -46,10 +47,11 @@ secret_file_check(int fd, const char *path, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "'%s' is not a regular file", path);
 		return XFED_EIO;
 	}
-	if ((st.st_mode & 077) != 0) {
+	if ((st.st_mode & forbidden) != 0) {
 		snprintf(errbuf, errlen, "permissions %04o for '%s' are too "
-		    "open: it must not be accessible by group or others",
-		    (unsigned)(st.st_mode & 07777), path);
+		    "open: it must not be accessible by %s",
+		    (unsigned)(st.st_mode & 07777), path, (forbidden & 040) ?
+		    "group or others" : "others, nor writable by its group");
 		return XFED_EIO;
 	}
 	if (st.st_size > XFED_SECRET_FILE_MAX) {
@@ -101,8 +103,8 @@ secret_fd_read(int fd, const char *path, char **buf, size_t *len,
 	return 0;
 }
 
-int
-xfed_secret_file_read(const char *path, char **buf, size_t *len,
+static int
+read_protected(const char *path, mode_t forbidden, char **buf, size_t *len,
     char *errbuf, size_t errlen)
 {
 	struct stat	st;
@@ -129,11 +131,29 @@ xfed_secret_file_read(const char *path, char **buf, size_t *len,
 			    strerror(errno));
 		return XFED_EIO;
 	}
-	rc = secret_file_check(fd, path, errbuf, errlen);
+	rc = secret_file_check(fd, path, forbidden, errbuf, errlen);
 	if (rc == 0)
 		rc = secret_fd_read(fd, path, buf, len, errbuf, errlen);
 	close(fd);
 	return rc;
+}
+
+int
+xfed_secret_file_read(const char *path, char **buf, size_t *len,
+    char *errbuf, size_t errlen)
+{
+	return read_protected(path, 077, buf, len, errbuf, errlen);
+}
+
+/*
+ * systemd may grant the service read access to a credential through an
+ * ACL, which stat shows as group read (0440): allow that, nothing more.
+ */
+int
+xfed_credential_file_read(const char *path, char **buf, size_t *len,
+    char *errbuf, size_t errlen)
+{
+	return read_protected(path, 037, buf, len, errbuf, errlen);
 }
 
 /* Tokens of the named.conf syntax, as far as key statements need it. */

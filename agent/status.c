@@ -3,6 +3,8 @@
  * the last syncs, per zone and in total, and when failed zones are retried.
  * Every function here runs with the daemon lock held.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,7 +327,9 @@ xfed_metrics_write(const char *path, const struct xfed_status *st)
 		return -1;
 	}
 	write_metrics(f, st);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+	/* Metrics are not secret; node_exporter runs as another user. */
+	if (fchmod(fileno(f), 0644) != 0 || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0)
 		rc = -1;
 	if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
 		log_warn("metrics file %s", path);

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <ldns/ldns.h>
+#include <openssl/evp.h>
 
 #include "desired.h"
 #include "discover.h"
@@ -469,6 +470,104 @@ read_and_plan(struct run *r, const struct job *j, struct xfed_zone_report *z,
 	return rc;
 }
 
+void
+xfed_flap_clear(struct xfed_flap *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->entries[i].zone);
+	free(f->entries);
+	f->entries = NULL;
+	f->n = 0;
+}
+
+static struct xfed_flap_entry *
+flap_entry(struct xfed_flap *f, const char *zone)
+{
+	struct xfed_flap_entry *e;
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->entries[i].zone, zone) == 0)
+			return &f->entries[i];
+	f->entries = xreallocarray(f->entries, f->n + 1, sizeof(*e));
+	e = &f->entries[f->n++];
+	memset(e, 0, sizeof(*e));
+	e->zone = xstrdup(zone);
+	return e;
+}
+
+/* The plan as its text, hashed: equal digests, same changes. */
+static void
+plan_digest(const struct xfed_plan *plan, unsigned char digest[32])
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	unsigned int dlen = 32;
+
+	xfed_plan_print(f, plan);
+	fclose(f);
+	EVP_Digest(text, len, digest, &dlen, EVP_sha256(), NULL);
+	free(text);
+}
+
+/*
+ * Before sending: true when this zone has had the very same changes
+ * applied in the last XFED_FLAP_LIMIT syncs, so sending them again would
+ * only feed a fight with whatever undoes them.
+ */
+static bool
+is_flapping(struct run *r, const struct job *j, const struct xfed_plan *plan,
+    unsigned char digest[32])
+{
+	struct xfed_flap_entry *e;
+
+	if (r->opts->flap == NULL)
+		return false;
+	plan_digest(plan, digest);
+	e = flap_entry(r->opts->flap, j->zone_str);
+	if (r->opts->force)
+		e->repeats = 0;
+	return e->repeats >= XFED_FLAP_LIMIT &&
+	    memcmp(e->digest, digest, 32) == 0;
+}
+
+static void
+flap_applied(struct run *r, const struct job *j, const unsigned char d[32])
+{
+	struct xfed_flap_entry *e;
+
+	if (r->opts->flap == NULL)
+		return;
+	e = flap_entry(r->opts->flap, j->zone_str);
+	if (e->repeats > 0 && memcmp(e->digest, d, 32) == 0) {
+		e->repeats++;
+	} else {
+		memcpy(e->digest, d, 32);
+		e->repeats = 1;
+	}
+}
+
+static void
+flap_settled(struct run *r, const struct job *j)
+{
+	if (r->opts->flap != NULL)
+		flap_entry(r->opts->flap, j->zone_str)->repeats = 0;
+}
+
+static void
+refuse_flapping(struct run *r, struct xfed_zone_report *z)
+{
+	char *msg = xasprintf("flapping: the same changes were applied in "
+	    "%d syncs in a row and undone each time; not sent again until "
+	    "they change (or xfedctl sync --force)", XFED_FLAP_LIMIT);
+
+	fail_zone(r, z, msg);
+	free(msg);
+}
+
 /*
  * Bring one zone in sync: read, plan, apply; on a failed prerequisite, or
  * to confirm what was applied, read and plan again (bounded).
@@ -479,6 +578,7 @@ sync_job(struct run *r, const struct job *j)
 	struct xfed_zone_report *z = new_report(r, j->zone_str, j->peer.label);
 	struct xfed_apply_result res;
 	struct xfed_plan *plan = NULL;
+	unsigned char digest[32];
 	unsigned round;
 	bool applied = false;
 
@@ -491,8 +591,11 @@ sync_job(struct run *r, const struct job *j)
 		if (round == 0)
 			report_conflicts(r, z, plan);
 		z->conflicts = plan->n_conflicts;
-		if (plan->n_changes == 0)
+		if (plan->n_changes == 0) {
+			if (round == 0)
+				flap_settled(r, j);
 			break;
+		}
 		if (plan->deletes > r->cfg->max_deletes && !r->opts->force) {
 			refuse_limit(r, z, plan);
 			xfed_plan_free(plan);
@@ -505,6 +608,11 @@ sync_job(struct run *r, const struct job *j)
 			xfed_plan_free(plan);
 			return;
 		}
+		if (round == 0 && is_flapping(r, j, plan, digest)) {
+			refuse_flapping(r, z);
+			xfed_plan_free(plan);
+			return;
+		}
 		xfed_update_apply(&j->peer, plan, r->audit, r->opts->trigger,
 		    0, &res);
 		z->messages += res.messages;
@@ -514,6 +622,8 @@ sync_job(struct run *r, const struct job *j)
 			return;
 		}
 		if (res.status == 0) {
+			if (round == 0)
+				flap_applied(r, j, digest);
 			count_plan(z, plan);
 			/* What changed, for `xfedctl sync`. */
 			if (r->opts->plan_out != NULL)

@@ -125,6 +125,7 @@ run_job(struct xfed_daemon *d, struct xfed_job *job)
 		.zones = job->zones, .n_zones = job->n_zones,
 		.force = job->force, .uid = job->uid,
 		.cancel = &d->stopping,
+		.flap = &d->flap,
 	};
 	size_t len = 0;
 	FILE *out = open_memstream(&job->text, &len);

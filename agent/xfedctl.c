@@ -13,6 +13,7 @@
 #include "config.h"
 #include "control.h"
 #include "ctlclient.h"
+#include "secure.h"
 #include "sync.h"
 
 #ifndef XFED_VERSION
@@ -307,6 +308,7 @@ main(int argc, char **argv)
 	const struct command *c;
 	int ch;
 
+	xfed_no_core_dumps();
 	/* "+": stop at the command; what follows is the command's. */
 	while ((ch = getopt_long(argc, argv, "+s:c:hV", longopts, NULL)) != -1) {
 		switch (ch) {

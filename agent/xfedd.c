@@ -19,6 +19,7 @@
 #include "config.h"
 #include "error.h"
 #include "log.h"
+#include "secure.h"
 #include "sync.h"
 
 #ifndef XFED_VERSION
@@ -150,6 +151,7 @@ main(int argc, char **argv)
 
 	parse_options(argc, argv, &o);
 	log_init(o.verbose);
+	xfed_no_core_dumps();
 	/* ldns and our own sockets must never die of a peer's hang-up. */
 	signal(SIGPIPE, SIG_IGN);
 	umask(027);

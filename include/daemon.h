@@ -96,6 +96,7 @@ struct xfed_daemon {
 	pthread_t		 worker;
 	uint64_t		 next_sync;	/* monotonic ms, 0: none */
 	uint64_t		 watchdog_usec;	/* 0: no watchdog */
+	struct xfed_flap	 flap;		/* worker thread only */
 };
 
 /* daemon.c */

@@ -37,6 +37,9 @@ struct xfed_keyfile {
  */
 int	 xfed_secret_file_read(const char *path, char **buf, size_t *len,
 	    char *errbuf, size_t errlen);
+/* Same for a systemd credential, which may also be group-readable. */
+int	 xfed_credential_file_read(const char *path, char **buf, size_t *len,
+	    char *errbuf, size_t errlen);
 void	 xfed_secret_free(char *buf, size_t len);
 
 /*

@@ -51,6 +51,27 @@ struct xfed_sync_report {
 	int			 exit_code;	/* XFED_EXIT_* */
 };
 
+/*
+ * Memory across syncs, kept by the daemon: a zone whose same changes are
+ * applied sync after sync (something keeps undoing them) is flapping;
+ * after XFED_FLAP_LIMIT such syncs xfed stops re-sending them until the
+ * plan changes or a forced sync.
+ */
+#define XFED_FLAP_LIMIT	3
+
+struct xfed_flap_entry {
+	char		*zone;
+	unsigned char	 digest[32];	/* SHA-256 of the applied plan */
+	unsigned	 repeats;
+};
+
+struct xfed_flap {
+	struct xfed_flap_entry	*entries;
+	size_t			 n;
+};
+
+void	xfed_flap_clear(struct xfed_flap *f);
+
 struct xfed_sync_opts {
 	const char	*trigger;	/* startup, timer, ctl, signal, once */
 	bool		 dry_run;	/* plan only, send nothing */
@@ -72,6 +93,8 @@ struct xfed_sync_opts {
 	long		 uid;		/* requester's uid for the audit, or -1 */
 	/* Set by another thread to stop between zones (SIGTERM). */
 	atomic_bool	*cancel;
+	/* Flapping memory across syncs (daemon), or NULL. */
+	struct xfed_flap *flap;
 };
 
 /*

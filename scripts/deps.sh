@@ -5,7 +5,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libldns-dev libconfuse-dev check libjansson-dev
-libsystemd-dev libssl-dev bind9 bind9-utils bind9-dnsutils"
+libsystemd-dev libssl-dev bind9 bind9-utils bind9-dnsutils python3 systemd
+mandoc clang valgrind"
 
 missing=""
 for p in $PKGS; do

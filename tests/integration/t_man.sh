@@ -141,7 +141,7 @@ mentions xfed.conf.5 "every option of the contract's grammar" \
 	'domain "name" { ... }' "proxy = " "priority = " "weight = " \
 	"direct-tls = "
 mentions xfed.conf.5 "the extensions" "resolver = " "primary-port = " \
-	"tls-port = " "@port" /etc/resolv.conf
+	"tls-port = " "@port" /etc/resolv.conf "metrics-file = "
 mentions xfed.conf.5 "algorithms" hmac-md5 hmac-sha1 hmac-sha224 hmac-sha256 \
 	hmac-sha384 hmac-sha512
 mentions xfed.conf.5 "secrets" CREDENTIALS_DIRECTORY LoadCredential= \

@@ -1057,6 +1057,31 @@ START_TEST(test_credentials_absent)
 }
 END_TEST
 
+/* systemd may grant access by ACL, which stat shows as group read. */
+START_TEST(test_credentials_group_read)
+{
+	ck_assert_int_eq(mkdir(tmp_path("creds"), 0700), 0);
+	write_file("creds/k", SECRET2, 0440);
+	setenv("CREDENTIALS_DIRECTORY", tmp_path("creds"), 1);
+	ASSERT_OK("tsig-key \"k\" {\n secret = \"" SECRET "\"\n}\n");
+	ck_assert_uint_eq(cfg->keys[0].secret[0], 100);
+}
+END_TEST
+
+/* ...but a key file proper must still be private to its owner. */
+START_TEST(test_keyfile_group_read)
+{
+	char want[600], conf[600];
+
+	write_file("k.key", keyfile_text, 0440);
+	snprintf(want, sizeof(want), "permissions 0440 for '%s' are too open",
+	    tmp_path("k.key"));
+	snprintf(conf, sizeof(conf), "tsig-key \"xfed-key\" {\n file = \"%s\"\n"
+	    "}\n", tmp_path("k.key"));
+	ASSERT_FAILS(conf, "t.conf:2: ", want);
+}
+END_TEST
+
 START_TEST(test_credentials_bad)
 {
 	char want[600];
@@ -1119,6 +1144,8 @@ config_suite(void)
 	tcase_add_test(tc, test_credentials_keyfile);
 	tcase_add_test(tc, test_credentials_absent);
 	tcase_add_test(tc, test_credentials_bad);
+	tcase_add_test(tc, test_credentials_group_read);
+	tcase_add_test(tc, test_keyfile_group_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
