@@ -303,11 +303,31 @@ detail(json_t *rec, const char *event, char *buf, size_t size)
 	str_detail(buf, size, rec, "error", "%s");
 }
 
+#define ROW_FMT	"%-24s  %-13s  %-24s  %-9s  %-9s  %-7s  %s"
+
+/* One row; no trailing blanks when the last columns are empty. */
+static void
+print_cols(const char *ts, const char *event, const char *zone,
+    const char *changes, const char *rcode, const char *trigger,
+    const char *more)
+{
+	char row[1024];
+	size_t len;
+
+	snprintf(row, sizeof(row), ROW_FMT, ts, event, zone, changes, rcode,
+	    trigger, more);
+	len = strlen(row);
+	while (len > 0 && row[len - 1] == ' ')
+		len--;
+	row[len] = '\0';
+	puts(row);
+}
+
 static void
 print_header(void)
 {
-	printf("%-24s  %-13s  %-24s  %-9s  %-9s  %-7s  %s\n", "TIME", "EVENT",
-	    "ZONE", "CHANGES", "RCODE", "TRIGGER", "DETAIL");
+	print_cols("TIME", "EVENT", "ZONE", "CHANGES", "RCODE", "TRIGGER",
+	    "DETAIL");
 }
 
 static void
@@ -322,9 +342,8 @@ print_row(json_t *rec)
 		snprintf(changes, sizeof(changes), "+%zu -%zu",
 		    json_array_size(add), json_array_size(del));
 	detail(rec, event, more, sizeof(more));
-	printf("%-24s  %-13s  %-24s  %-9s  %-9s  %-7s  %s\n", str(rec, "ts"),
-	    event, str(rec, "zone"), changes, str(rec, "rcode"),
-	    str(rec, "trigger"), more);
+	print_cols(str(rec, "ts"), event, str(rec, "zone"), changes,
+	    str(rec, "rcode"), str(rec, "trigger"), more);
 }
 
 /* Reading. */

@@ -41,22 +41,23 @@ NOTIFY_SOCKET=$XFED_TMP/notify.sock "$XFEDD" -f -c "$conf" \
 xfedd_pid=$!
 at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
 
-# wait_for WHAT CMD... — up to 10 s for CMD to succeed.
+# wait_for WHAT 'SHELL CONDITION' — up to 10 s for the condition, which
+# is evaluated afresh on every try, to hold.
 wait_for() {
-	local what=$1 i
-	shift
+	local what=$1 cond=$2 i
 	for i in $(seq 100); do
-		if "$@" >/dev/null 2>&1; then pass "$what"; return 0; fi
+		if eval "$cond" >/dev/null 2>&1; then pass "$what"; return 0; fi
 		sleep 0.1
 	done
-	fail "$what" "waited 10 s"
+	fail "$what" "waited 10 s for: $cond"
 }
-wait_for "READY=1 sent to NOTIFY_SOCKET" grep -qx READY=1 "$notes"
+wait_for "READY=1 sent to NOTIFY_SOCKET" \
+	'grep -qx READY=1 "$notes"'
 assert_eq "control socket exists when READY=1 is sent" yes \
 	"$([ -S "$sock" ] && echo yes || echo no)"
 assert_eq "socket mode 0660 or stricter" 660 "$(stat -c %a "$sock")"
 wait_for "startup sync publishes the SRV record" \
-	test -n "$(zone_query _xmpp-server._tcp.example.test. SRV)"
+	'test -n "$(zone_query _xmpp-server._tcp.example.test. SRV)"'
 
 assert_exit 0 "xfedctl status" xfedctl -c "$conf" status
 assert_contains "status names the configuration" "$OUT" "$conf"
@@ -92,8 +93,9 @@ write_domains 'domain "example.test" { proxy = {"edge"} }
 domain "example2.test" { proxy = {"edge"} }'
 kill -HUP "$xfedd_pid"
 wait_for "SIGHUP: the new domain is published" \
-	test -n "$(zone_query _xmpp-server._tcp.example2.test. SRV)"
-wait_for "RELOADING=1 sent" grep -qx RELOADING=1 "$notes"
+	'test -n "$(zone_query _xmpp-server._tcp.example2.test. SRV)"'
+wait_for "RELOADING=1 sent" \
+	'grep -qx RELOADING=1 "$notes"'
 
 # A broken configuration is refused by reload; the old one keeps working.
 cp "$conf" "$conf.good"
@@ -173,7 +175,8 @@ assert_eq "SIGTERM: exit 0" 0 "$rc"
 took=$(( $(date +%s) - start ))
 if [ "$took" -le 5 ]; then pass "stopped in ${took} s despite the hanging read"; else
 	fail "took ${took} s to stop"; fi
-wait_for "STOPPING=1 sent" grep -qx STOPPING=1 "$notes"
+wait_for "STOPPING=1 sent" \
+	'grep -qx STOPPING=1 "$notes"'
 assert_eq "socket removed on exit" no "$([ -e "$sock" ] && echo yes || echo no)"
 assert_exit 1 "xfedctl with no daemon running" xfedctl -s "$sock" status
 assert_contains "and says so" "$ERR" "is xfedd running"
