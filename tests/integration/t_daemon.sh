@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # wait_for conditions are single-quoted: evaluated later
 # t_daemon — xfedd as a long-running agent: READY=1 on the notification
 # socket once the control socket listens, xfedctl sync/plan/status/reload,
 # SIGHUP publishing a new domain, a broken configuration refused with the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # wait_for conditions are single-quoted: evaluated later
 # t_daemon_timers — the agent over time: the periodic sync restores what
 # someone removed, WATCHDOG=1 keeps coming when systemd asks for it, the
 # metrics file is written after each sync, a failed zone gets a retry time,
