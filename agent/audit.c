@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,13 @@ struct xfed_chain {
 	size_t		 keylen;
 };
 
+/*
+ * The daemon writes from its sync thread and its event loop (reloads,
+ * SIGUSR1), so every operation holds mu; flock only keeps other
+ * processes out, as threads share the one open file.
+ */
 struct xfed_audit {
+	pthread_mutex_t		 mu;
 	char			*path;
 	int			 fd;
 	bool			 nofsync;
@@ -271,6 +278,7 @@ xfed_audit_open(const char *path, struct xfed_audit **out)
 		return XFED_EIO;
 	}
 	a = xcalloc(1, sizeof(*a));
+	pthread_mutex_init(&a->mu, NULL);
 	a->path = xstrdup(path);
 	a->fd = fd;
 	a->known_size = -1;
@@ -285,14 +293,17 @@ xfed_audit_reopen(struct xfed_audit *a)
 {
 	int fd;
 
+	pthread_mutex_lock(&a->mu);
 	if ((fd = open_log(a->path)) == -1) {
 		log_warn("reopening audit log %s; keeping the old file", a->path);
+		pthread_mutex_unlock(&a->mu);
 		return XFED_EIO;
 	}
 	close(a->fd);
 	a->fd = fd;
 	/* a->last stays: an empty new file links to the old file's end. */
 	a->known_size = -1;
+	pthread_mutex_unlock(&a->mu);
 	return 0;
 }
 
@@ -313,6 +324,7 @@ xfed_audit_close(struct xfed_audit *a)
 	free(a->chain_file);
 	free(a->last);
 	free(a->path);
+	pthread_mutex_destroy(&a->mu);
 	free(a);
 }
 
@@ -323,15 +335,19 @@ xfed_audit_set_chain_key(struct xfed_audit *a, const uint8_t *key, size_t len)
 
 	if ((c = xfed_chain_new(key, len)) == NULL)
 		fatalx("audit log: no HMAC-SHA256 in libcrypto");
+	pthread_mutex_lock(&a->mu);
 	xfed_chain_free(a->chain);
 	a->chain = c;
+	pthread_mutex_unlock(&a->mu);
 }
 
 void
 xfed_audit_set_chain_file(struct xfed_audit *a, const char *path)
 {
+	pthread_mutex_lock(&a->mu);
 	free(a->chain_file);
 	a->chain_file = path != NULL ? xstrdup(path) : NULL;
+	pthread_mutex_unlock(&a->mu);
 }
 
 void
@@ -339,15 +355,19 @@ xfed_audit_add_secret(struct xfed_audit *a, const char *secret)
 {
 	if (secret == NULL || *secret == '\0')
 		return;
+	pthread_mutex_lock(&a->mu);
 	a->secrets = xreallocarray(a->secrets, a->nsecrets + 1,
 	    sizeof(*a->secrets));
 	a->secrets[a->nsecrets++] = xstrdup(secret);
+	pthread_mutex_unlock(&a->mu);
 }
 
 void
 xfed_audit_set_fsync(struct xfed_audit *a, bool on)
 {
+	pthread_mutex_lock(&a->mu);
 	a->nofsync = !on;
+	pthread_mutex_unlock(&a->mu);
 }
 
 /* Time. */
@@ -671,12 +691,14 @@ xfed_audit_write(struct xfed_audit *a, const char *event, json_t *record)
 
 	if (record == NULL)
 		record = json_object();
+	pthread_mutex_lock(&a->mu);
 	/* Another writer (xfedd --once beside the daemon) must not fork it. */
 	while (flock(a->fd, LOCK_EX) == -1 && errno == EINTR)
 		;
 	rc = append_locked(a, event, record);
 	saved = errno;
 	flock(a->fd, LOCK_UN);
+	pthread_mutex_unlock(&a->mu);
 	json_decref(record);
 	errno = saved;
 	if (rc != 0)

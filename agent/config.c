@@ -1278,6 +1278,8 @@ top_scalars(struct where *w, struct xfed_config *cfg)
 	cfg->max_deletes = get_int(w, "max-deletes", 0, INT_MAX, &v) ?
 	    (unsigned)v : 10;
 	cfg->primary_port = get_u16(w, "primary-port", 1, 53);
+	cfg->concurrency = get_int(w, "concurrency", 1, XFED_MAX_CONCURRENCY,
+	    &v) ? (unsigned)v : 8;
 	top_resolvers(w, cfg);
 }
 
@@ -1371,6 +1373,7 @@ parse_confuse(struct ctx *c, const char *text)
 		CFG_STR("audit-log", XFED_DEFAULT_AUDIT_LOG, CFGF_NONE),
 		CFG_STR("state-dir", XFED_DEFAULT_STATE_DIR, CFGF_NONE),
 		CFG_STR("metrics-file", NULL, CFGF_NONE),
+		CFG_INT("concurrency", 8, CFGF_NONE),
 		CFG_INT("max-deletes", 10, CFGF_NONE),
 		CFG_STR_LIST("resolver", NULL, CFGF_NONE),
 		CFG_INT("primary-port", 53, CFGF_NONE),

@@ -44,7 +44,7 @@ xfed_exchange_clear(struct xfed_exchange *ex)
 const char *
 xfed_rcode_name(ldns_pkt_rcode rcode)
 {
-	static char unknown[16];
+	static _Thread_local char unknown[16];
 	ldns_lookup_table *lt;
 
 	lt = ldns_lookup_by_id(ldns_rcodes, (int)rcode);

@@ -26,15 +26,15 @@ log_verbose(void)
 static void
 vlog(int prio, const char *errstr, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char msg[2048], line[2300], pfx[8] = "";
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (journal_prefix)
-		fprintf(stderr, "<%d>", prio);
-	if (errstr != NULL)
-		fprintf(stderr, "xfed: %s: %s\n", msg, errstr);
-	else
-		fprintf(stderr, "xfed: %s\n", msg);
+		snprintf(pfx, sizeof(pfx), "<%d>", prio);
+	snprintf(line, sizeof(line), "%sxfed: %s%s%s\n", pfx, msg,
+	    errstr != NULL ? ": " : "", errstr != NULL ? errstr : "");
+	/* One call, so lines from the sync threads never interleave. */
+	fputs(line, stderr);
 }
 
 /* syslog(3) priorities, without pulling in <syslog.h> names. */

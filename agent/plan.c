@@ -577,6 +577,13 @@ plan_declared(struct xfed_plan *plan, const struct xfed_owned *o,
 	}
 	txt = live_rrset(lv, ch.name, LDNS_RR_TYPE_TXT);
 	read_marks(&txt, owner, &m);
+	if (o->blocked != NULL) {
+		/* Still ours if marked: the zone must stay remembered. */
+		if (m.ours)
+			plan->n_owned_after++;
+		rc = plan_conflict(plan, ch.name, xstrdup(o->blocked));
+		goto out;
+	}
 	if ((why = declared_conflict(o, lv, ch.name, &m)) != NULL) {
 		rc = plan_conflict(plan, ch.name, why);
 		goto out;

@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 
 #include <netdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "discover.h"
 #include "error.h"
 #include "log.h"
+#include "net.h"
 #include "plan.h"
 #include "state.h"
 #include "sync.h"
@@ -28,6 +30,10 @@ struct job {
 	struct xfed_peer	 peer;
 	const struct xfed_owned	**names;
 	size_t			 n;
+	size_t			 report;	/* index in the sync report */
+	char			*text;		/* plan/changes, for plan_out */
+	size_t			 textlen;
+	FILE			*out;		/* writes to text */
 };
 
 /* Everything one sync works with. */
@@ -43,6 +49,13 @@ struct run {
 	struct job			*jobs;
 	size_t				 njobs;
 	struct xfed_state		 state;
+	/* Proxy hosts found to be aliases (CNAME): no SRV may name them. */
+	const ldns_rdf			**aliases;
+	size_t				 naliases;
+	/* While zones run in parallel: state, flap memory, the hook. */
+	pthread_mutex_t			 lock;
+	atomic_size_t			 next_job;
+	int				 cancel_fd;
 };
 
 static struct xfed_zone_report *
@@ -419,11 +432,11 @@ refuse_limit(struct run *r, struct xfed_zone_report *z,
 }
 
 static void
-print_plan(struct run *r, const struct job *j, const struct xfed_plan *plan)
+print_plan(const struct job *j, const struct xfed_plan *plan)
 {
-	FILE *f = r->opts->plan_out != NULL ? r->opts->plan_out : stdout;
+	FILE *f = j->out;
 
-	if (plan->n_changes == 0)
+	if (plan->n_changes == 0 || f == NULL)
 		return;
 	fprintf(f, "; zone %s at %s\n", j->zone_str, j->peer.label);
 	xfed_plan_print(f, plan);
@@ -434,11 +447,93 @@ remember_zone(struct run *r, const struct job *j, const struct xfed_plan *p)
 {
 	if (r->opts->dry_run)
 		return;
+	pthread_mutex_lock(&r->lock);
 	if (p->n_owned_after > 0 || p->n_conflicts > 0)
 		xfed_state_set(&r->state, j->zone_str, j->peer.label,
 		    j->peer.key != NULL ? j->peer.key->name : "");
 	else
 		xfed_state_remove(&r->state, j->zone_str);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
+ * Is this declared SRV name pointing at a host that is an alias?  The
+ * reason, malloc'd, or NULL.
+ */
+static char *
+alias_block(struct run *r, const struct xfed_owned *o)
+{
+	size_t i, k;
+	char *target, *why;
+
+	if (o->kind != XFED_NAME_SRV || r->naliases == 0)
+		return NULL;
+	for (i = 0; i < ldns_rr_list_rr_count(o->rrs); i++) {
+		const ldns_rdf *t = ldns_rr_rdf(ldns_rr_list_rr(o->rrs, i), 3);
+
+		for (k = 0; k < r->naliases; k++) {
+			if (ldns_dname_compare(t, r->aliases[k]) != 0)
+				continue;
+			target = ldns_rdf2str(t);
+			why = xasprintf("SRV target %s is an alias (CNAME), "
+			    "which RFC 2782 forbids: not published", target);
+			free(target);
+			return why;
+		}
+	}
+	return NULL;
+}
+
+/* Does host own a CNAME, as its primary answers? */
+static bool
+host_is_alias(const struct xfed_peer *peer, const ldns_rdf *host)
+{
+	struct xfed_exchange ex;
+	const ldns_rr_list *an;
+	ldns_pkt *q;
+	bool alias = false;
+	size_t i;
+
+	q = ldns_pkt_query_new(ldns_rdf_clone(host), LDNS_RR_TYPE_CNAME,
+	    LDNS_RR_CLASS_IN, 0);
+	if (q == NULL)
+		return false;
+	if (xfed_dns_exchange(peer, q, &ex) == 0) {
+		an = ldns_pkt_answer(ex.answer);
+		for (i = 0; i < ldns_rr_list_rr_count(an); i++)
+			if (ldns_rr_get_type(ldns_rr_list_rr(an, i)) ==
+			    LDNS_RR_TYPE_CNAME && ldns_dname_compare(
+			    ldns_rr_owner(ldns_rr_list_rr(an, i)), host) == 0)
+				alias = true;
+	}
+	/* Unreadable: the host's own zone job will report the failure. */
+	xfed_exchange_clear(&ex);
+	ldns_pkt_free(q);
+	return alias;
+}
+
+/*
+ * Before any zone is planned, ask each proxy host's primary whether the
+ * host is an alias: the SRV records naming it live in other zones, which
+ * cannot see that for themselves.
+ */
+static void
+find_aliases(struct run *r)
+{
+	size_t i, k;
+
+	for (i = 0; i < r->njobs; i++) {
+		for (k = 0; k < r->jobs[i].n; k++) {
+			const struct xfed_owned *o = r->jobs[i].names[k];
+
+			if (o->kind != XFED_NAME_HOST ||
+			    !host_is_alias(&r->jobs[i].peer, o->name))
+				continue;
+			r->aliases = xreallocarray(r->aliases, r->naliases + 1,
+			    sizeof(*r->aliases));
+			r->aliases[r->naliases++] = o->name;
+		}
+	}
 }
 
 /* Read and plan; 0 with *plan, or a failure recorded in z. */
@@ -448,7 +543,7 @@ read_and_plan(struct run *r, const struct job *j, struct xfed_zone_report *z,
 {
 	struct xfed_zone_data data;
 	struct xfed_owned *names;
-	char why[384];
+	char why[384], **blocked;
 	size_t i;
 	int rc;
 
@@ -459,10 +554,18 @@ read_and_plan(struct run *r, const struct job *j, struct xfed_zone_report *z,
 		return rc;
 	}
 	names = xcalloc(j->n, sizeof(*names));
-	for (i = 0; i < j->n; i++)
+	blocked = xcalloc(j->n, sizeof(*blocked));
+	for (i = 0; i < j->n; i++) {
 		names[i] = *j->names[i];
+		if (names[i].blocked == NULL)
+			names[i].blocked = blocked[i] = alias_block(r,
+			    j->names[i]);
+	}
 	rc = xfed_plan_zone(j->zone, names, j->n, data.rrs, r->cfg->owner,
 	    plan);
+	for (i = 0; i < j->n; i++)
+		free(blocked[i]);
+	free(blocked);
 	free(names);
 	xfed_zone_data_clear(&data);
 	if (rc != 0)
@@ -524,14 +627,19 @@ is_flapping(struct run *r, const struct job *j, const struct xfed_plan *plan,
 {
 	struct xfed_flap_entry *e;
 
+	bool flapping;
+
 	if (r->opts->flap == NULL)
 		return false;
 	plan_digest(plan, digest);
+	pthread_mutex_lock(&r->lock);
 	e = flap_entry(r->opts->flap, j->zone_str);
 	if (r->opts->force)
 		e->repeats = 0;
-	return e->repeats >= XFED_FLAP_LIMIT &&
+	flapping = e->repeats >= XFED_FLAP_LIMIT &&
 	    memcmp(e->digest, digest, 32) == 0;
+	pthread_mutex_unlock(&r->lock);
+	return flapping;
 }
 
 static void
@@ -541,6 +649,7 @@ flap_applied(struct run *r, const struct job *j, const unsigned char d[32])
 
 	if (r->opts->flap == NULL)
 		return;
+	pthread_mutex_lock(&r->lock);
 	e = flap_entry(r->opts->flap, j->zone_str);
 	if (e->repeats > 0 && memcmp(e->digest, d, 32) == 0) {
 		e->repeats++;
@@ -548,13 +657,17 @@ flap_applied(struct run *r, const struct job *j, const unsigned char d[32])
 		memcpy(e->digest, d, 32);
 		e->repeats = 1;
 	}
+	pthread_mutex_unlock(&r->lock);
 }
 
 static void
 flap_settled(struct run *r, const struct job *j)
 {
-	if (r->opts->flap != NULL)
-		flap_entry(r->opts->flap, j->zone_str)->repeats = 0;
+	if (r->opts->flap == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	flap_entry(r->opts->flap, j->zone_str)->repeats = 0;
+	pthread_mutex_unlock(&r->lock);
 }
 
 static void
@@ -575,7 +688,7 @@ refuse_flapping(struct run *r, struct xfed_zone_report *z)
 static void
 sync_job(struct run *r, const struct job *j)
 {
-	struct xfed_zone_report *z = new_report(r, j->zone_str, j->peer.label);
+	struct xfed_zone_report *z = &r->rep->zones[j->report];
 	struct xfed_apply_result res;
 	struct xfed_plan *plan = NULL;
 	unsigned char digest[32];
@@ -586,8 +699,11 @@ sync_job(struct run *r, const struct job *j)
 		xfed_plan_free(plan);
 		if (read_and_plan(r, j, z, &plan) != 0)
 			return;
-		if (round == 0 && r->opts->after_read != NULL)
+		if (round == 0 && r->opts->after_read != NULL) {
+			pthread_mutex_lock(&r->lock);
 			r->opts->after_read(j->zone_str, r->opts->hook_arg);
+			pthread_mutex_unlock(&r->lock);
+		}
 		if (round == 0)
 			report_conflicts(r, z, plan);
 		z->conflicts = plan->n_conflicts;
@@ -602,7 +718,7 @@ sync_job(struct run *r, const struct job *j)
 			return;
 		}
 		if (r->opts->dry_run) {
-			print_plan(r, j, plan);
+			print_plan(j, plan);
 			count_plan(z, plan);
 			z->result = XFED_ZONE_PLANNED;
 			xfed_plan_free(plan);
@@ -626,8 +742,7 @@ sync_job(struct run *r, const struct job *j)
 				flap_applied(r, j, digest);
 			count_plan(z, plan);
 			/* What changed, for `xfedctl sync`. */
-			if (r->opts->plan_out != NULL)
-				print_plan(r, j, plan);
+			print_plan(j, plan);
 			applied = true;
 		} else {
 			log_info("zone %s: %s; reading it again", z->zone,
@@ -691,23 +806,107 @@ free_run(struct run *r)
 		ldns_rdf_deep_free(r->jobs[i].zone);
 		free(r->jobs[i].zone_str);
 		free(r->jobs[i].names);
+		free(r->jobs[i].text);
 	}
 	free(r->jobs);
+	free(r->aliases);
 	free(r->resolvers);
 	xfed_desired_free(r->desired);
 	xfed_state_clear(&r->state);
+	pthread_mutex_destroy(&r->lock);
+}
+
+/* One of the pool's threads: take the next zone until none is left. */
+static void *
+pool_thread(void *arg)
+{
+	struct run *r = arg;
+	size_t i;
+
+	/* Reads on this thread too give up when the agent stops. */
+	xfed_net_set_cancel_fd(r->cancel_fd);
+	while ((i = atomic_fetch_add(&r->next_job, 1)) < r->njobs) {
+		struct job *j = &r->jobs[i];
+
+		if (j->report == SIZE_MAX)
+			continue;
+		if (r->opts->cancel != NULL && atomic_load(r->opts->cancel)) {
+			r->rep->zones[j->report].result = XFED_ZONE_SKIPPED;
+			continue;
+		}
+		sync_job(r, j);
+	}
+	return NULL;
+}
+
+/*
+ * Give every selected zone its report slot up front (so the array does
+ * not move while threads write to it), then run the zones on up to
+ * `concurrency` threads: zones are independent, and most of a zone's time
+ * is spent waiting for its server.
+ */
+static void
+run_jobs(struct run *r)
+{
+	pthread_t threads[XFED_MAX_CONCURRENCY];
+	size_t i, selected = 0, nthreads;
+
+	for (i = 0; i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+
+		j->report = SIZE_MAX;
+		if (!job_selected(r, j))
+			continue;
+		j->report = new_report(r, j->zone_str, j->peer.label) -
+		    r->rep->zones;
+		if (r->opts->plan_out != NULL)
+			j->out = open_memstream(&j->text, &j->textlen);
+		selected++;
+	}
+	nthreads = r->cfg->concurrency < selected ? r->cfg->concurrency :
+	    selected;
+	if (nthreads <= 1) {
+		pool_thread(r);
+		return;
+	}
+	for (i = 0; i < nthreads; i++)
+		if (pthread_create(&threads[i], NULL, pool_thread, r) != 0)
+			break;
+	if (i == 0)
+		pool_thread(r);		/* no thread to be had: do it here */
+	while (i-- > 0)
+		pthread_join(threads[i], NULL);
+}
+
+/* The zones' plans and changes, in a stable order whatever the threads. */
+static void
+emit_texts(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+
+		if (j->out == NULL)
+			continue;
+		fclose(j->out);
+		j->out = NULL;
+		if (j->textlen > 0)
+			fwrite(j->text, 1, j->textlen, r->opts->plan_out);
+	}
 }
 
 void
 xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
     const struct xfed_sync_opts *opts, struct xfed_sync_report *rep)
 {
-	struct run r = { .cfg = cfg, .audit = audit, .opts = opts, .rep = rep };
+	struct run r = { .cfg = cfg, .audit = audit, .opts = opts, .rep = rep,
+	    .cancel_fd = xfed_net_cancel_fd() };
 	uint64_t start = xfed_now_ms();
 	json_t *start_record;
-	size_t i;
 
 	memset(rep, 0, sizeof(*rep));
+	pthread_mutex_init(&r.lock, NULL);
 	start_record = json_pack("{s:s}", "trigger", opts->trigger);
 	if (opts->uid >= 0)
 		json_object_set_new(start_record, "uid", json_integer(opts->uid));
@@ -721,16 +920,9 @@ xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
 	build_jobs(&r);
 	if (opts->n_domains == 0)
 		add_state_jobs(&r);
-	for (i = 0; i < r.njobs; i++) {
-		if (!job_selected(&r, &r.jobs[i]))
-			continue;
-		if (opts->cancel != NULL && atomic_load(opts->cancel)) {
-			new_report(&r, r.jobs[i].zone_str,
-			    r.jobs[i].peer.label)->result = XFED_ZONE_SKIPPED;
-			continue;
-		}
-		sync_job(&r, &r.jobs[i]);
-	}
+	find_aliases(&r);
+	run_jobs(&r);
+	emit_texts(&r);
 	if (!opts->dry_run)
 		xfed_state_save(cfg->state_dir, &r.state);
 	rep->exit_code = opts->dry_run ? dry_run_exit_code(rep) :

@@ -56,7 +56,8 @@ static const struct command commands[] = {
 	{ "reopen", "", "reopen the audit log (as SIGUSR1)", cmd_simple },
 	{ "log", "[--zone Z] [--event E]", "read the audit log (no daemon "
 	    "needed)", cmd_log },
-	{ "check-config", "", "validate the configuration file offline",
+	{ "check-config", "[-c FILE | FILE]", "validate a configuration file "
+	    "offline",
 	    cmd_check_config },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -183,20 +184,26 @@ cmd_simple(struct ctl *ctl, int argc, char **argv)
 	return call(ctl, argv[0], NULL, 0, false, QUICK_TIMEOUT_MS);
 }
 
+/* check-config [-c FILE | FILE]: the file may also follow the command. */
 static int
 cmd_check_config(struct ctl *ctl, int argc, char **argv)
 {
 	struct xfed_config *cfg;
+	const char *path = ctl->config;
 
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "xfedctl: check-config takes no argument; "
-		    "use -c FILE\n");
+	if (argc == 3 && (strcmp(argv[1], "-c") == 0 ||
+	    strcmp(argv[1], "--config") == 0))
+		path = argv[2];
+	else if (argc == 2 && argv[1][0] != '-')
+		path = argv[1];
+	else if (argc != 1) {
+		fprintf(stderr, "usage: xfedctl [-c FILE] check-config "
+		    "[-c FILE | FILE]\n");
 		return XFED_EXIT_USAGE;
 	}
-	if (xfed_config_load(ctl->config, stderr, &cfg) != 0)
+	if (xfed_config_load(path, stderr, &cfg) != 0)
 		return XFED_EXIT_USAGE;
-	printf("%s: configuration is valid\n", ctl->config);
+	printf("%s: configuration is valid\n", path);
 	xfed_config_free(cfg);
 	return 0;
 }

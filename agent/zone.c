@@ -87,11 +87,14 @@ explain_rcode(struct transfer *t, ldns_pkt_rcode rcode)
 {
 	const char *kn = t->peer->key ? t->peer->key->name : "(none)";
 
-	if (rcode == LDNS_RCODE_REFUSED || rcode == LDNS_RCODE_NOTAUTH)
-		return fail(t, XFED_ERCODE, "%s refused the transfer of %s "
-		    "(%s): allow zone transfers for key '%s' on the primary",
-		    t->peer->label, t->zname,
-		    xfed_rcode_name(rcode), kn);
+	if (rcode == LDNS_RCODE_REFUSED)
+		return fail(t, XFED_ERCODE, "%s refused the transfer of %s: "
+		    "allow zone transfers for key '%s' on the primary",
+		    t->peer->label, t->zname, kn);
+	if (rcode == LDNS_RCODE_NOTAUTH)
+		return fail(t, XFED_ERCODE, "%s is not authoritative for %s "
+		    "(NOTAUTH): wrong zone or server, or key '%s' not "
+		    "accepted there", t->peer->label, t->zname, kn);
 	return fail(t, XFED_ERCODE, "%s answered %s to the transfer of %s",
 	    t->peer->label, xfed_rcode_name(rcode),
 	    t->zname);

@@ -80,6 +80,11 @@ echo "bench: named up on port $NAMED_PORT in $(( ($(date +%s%N) - t0) / 1000000 
 KEYFILE=$(key_file xfed-key)
 W=$XFED_TMP/bench
 mkdir -p "$W"
+# Measure a private copy: a rebuild of build/ during the run must not mix
+# two binaries into one set of figures.
+cp "$XFEDD" "$W/xfedd"
+XFEDD_SHA=$(sha256sum "$XFEDD" | cut -c1-12)
+XFEDD=$W/xfedd
 
 # zone_ready ZONE — named answers ZONE's SOA authoritatively.
 zone_ready() {
@@ -301,7 +306,8 @@ run_layout() {
 }
 
 [ -z "$BENCH_SUMMARY" ] || : >"$BENCH_SUMMARY"
-echo "bench: $("$XFEDD" -V 2>&1 | head -n1), $(nproc) CPU(s), $(uname -srm)"
+echo "bench: $("$XFEDD" -V 2>&1 | head -n1) (binary sha256 $XFEDD_SHA...), $(nproc) CPU(s), $(uname -srm)"
+echo "bench: $(named -v | head -n1 | cut -d" " -f1-2), one named -n 2; baseline nsupdate -v"
 echo "bench: zones named explicitly in the configuration: $([ "$BENCH_DISCOVER" = 1 ] && echo no, discovered || echo yes)"
 echo "bench: audit log on (always; fsync per record)"
 run_layout "multi-zone" multi "$BENCH_DOMAINS" "$BENCH_ZONES"

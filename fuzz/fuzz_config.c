@@ -26,7 +26,7 @@
 #include "keyfile.h"
 #include "plan.h"
 
-#define MAX_INPUT	(64 * 1024)
+#define INPUT_MAX	(64 * 1024)
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -131,7 +131,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text;
 	int rc;
 
-	if (size > MAX_INPUT)
+	if (size > INPUT_MAX)
 		return -1;
 	if ((text = malloc(size + 1)) == NULL)
 		abort();

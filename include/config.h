@@ -20,6 +20,7 @@
 #define XFED_DEFAULT_SOCKET	"/run/xfed/xfedd.sock"
 #define XFED_DEFAULT_AUDIT_LOG	"/var/log/xfed/audit.jsonl"
 #define XFED_DEFAULT_STATE_DIR	"/var/lib/xfed"
+#define XFED_MAX_CONCURRENCY	64
 
 enum xfed_transport {
 	XFED_TRANSPORT_AUTO,	/* UDP, TCP when large or truncated */
@@ -75,6 +76,7 @@ struct xfed_config {
 	char			*state_dir;
 	char			*metrics_file;	/* Prometheus textfile, or NULL */
 	unsigned		 max_deletes;
+	unsigned		 concurrency;	/* zones synced at once, 1..64 */
 
 	/* Discovery (extensions to the contract's grammar). */
 	char			**resolvers;	/* "ADDR" or "ADDR@PORT"; none: resolv.conf */

@@ -27,6 +27,12 @@ struct xfed_owned {
 	const char			*zone;		/* configured zone, or NULL */
 	const struct xfed_server	*server;	/* configured server, or NULL */
 	const char			*origin;	/* e.g. "domain contoso.com." */
+	/*
+	 * Set by the engine when the name must not be touched this time
+	 * (e.g. an SRV target turned out to be a CNAME): the planner
+	 * reports this reason as a conflict and leaves the name alone.
+	 */
+	const char			*blocked;
 };
 
 struct xfed_desired {

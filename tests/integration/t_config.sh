@@ -44,10 +44,11 @@ assert_exit 0 "xfedd -n accepts a valid config" xfedd -n -c "$good"
 assert_empty "and says nothing about it" "$ERR"
 assert_exit 0 "xfedd --check accepts it too" xfedd --check -c "$good"
 assert_exit 0 "xfedctl -c FILE check-config accepts it" xfedctl -c "$good" check-config
-# BUG (open, reported): the brief's form with -c after the command fails
-# with "xfedctl: check-config takes no argument; use -c FILE" (exit 1) —
-# a message telling the user to do what they just did.
 assert_exit 0 "xfedctl check-config -c FILE accepts it" xfedctl check-config -c "$good"
+assert_exit 0 "xfedctl check-config FILE accepts it" xfedctl check-config "$good"
+assert_exit 1 "xfedctl check-config with stray arguments" \
+	xfedctl check-config -c "$good" extra
+assert_contains "and shows its usage" "$ERR" "usage: xfedctl"
 assert_eq "checking sends nothing and writes no audit log" "no" \
 	"$([ -e "$audit" ] && echo yes || echo no)"
 

@@ -137,16 +137,13 @@ conflicts=$(audit_count event=conflict)
 assert_exit 2 "CNAME proxy host is a conflict" xfedd --once -c "$conf"
 assert_eq "CNAME untouched, nothing added beside it" "$cname_before" \
 	"$(rrs alias.proxy.test. - proxy.test.)"
-assert_eq "conflict audited" $((conflicts + 1)) "$(audit_count event=conflict)"
+# Two conflicts: the CNAME at the host, and the SRV name that would name it.
+assert_eq "conflicts audited" $((conflicts + 2)) "$(audit_count event=conflict)"
 assert_contains "the conflict names the alias" \
 	"$(grep '"event":"conflict"' "$XFED_TMP/audit.jsonl" | tail -n 1)" "alias.proxy.test."
 assert_eq "edge's address untouched" "127.0.0.10" "$(zone_query xmpp.proxy.test. A)"
 # SRV targets must not be aliases (RFC 2782 and FAULTS.md: "proxy host is a
 # CNAME: refuse"), so no SRV may point at the alias.
-# BUG (open, reported): xfedd reports the conflict at alias.proxy.test. in
-# proxy.test. but still publishes "_xmpp-server._tcp.example3.test. SRV
-# 0 0 5269 alias.proxy.test." in example3.test.; this assertion fails until
-# the SRV towards a CNAME host is refused too.
 assert_eq "no SRV published towards the CNAME" "" \
 	"$(zone_query _xmpp-server._tcp.example3.test. SRV)"
 
