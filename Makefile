@@ -37,7 +37,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration demo install clean deps tests
+.PHONY: all check unit integration demo install clean deps tests bench
 
 all: $(BUILD)/xfedd $(BUILD)/xfedctl
 
@@ -88,6 +88,11 @@ demo: deps
 	@scripts/demo.sh
 
 # The unit names Debian's paths; rewritten here for PREFIX and SYSCONFDIR.
+# Speed and memory against a hand-batched nsupdate (bench/README.md).
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/xfed $(DESTDIR)$(UNITDIR) \

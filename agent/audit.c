@@ -19,6 +19,7 @@
 #include <openssl/params.h>
 
 #include "audit.h"
+#include "config.h"
 #include "error.h"
 #include "log.h"
 #include "util.h"
@@ -363,6 +364,40 @@ xfed_audit_add_secret(struct xfed_audit *a, const char *secret)
 }
 
 void
+xfed_audit_add_binary_secret(struct xfed_audit *a, const unsigned char *secret,
+    size_t len)
+{
+	char *b64;
+
+	/* Too short to be told from ordinary text: a false alarm each time. */
+	if (secret == NULL || len < 12 || len > 4096)
+		return;
+	b64 = xmalloc(4 * ((len + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)b64, secret, (int)len);
+	xfed_audit_add_secret(a, b64);
+	OPENSSL_cleanse(b64, strlen(b64));
+	free(b64);
+}
+
+int
+xfed_audit_open_config(const struct xfed_config *cfg, struct xfed_audit **out)
+{
+	char *chain;
+	size_t i;
+	int rc;
+
+	if ((rc = xfed_audit_open(cfg->audit_log, out)) != 0)
+		return rc;
+	chain = xasprintf("%s/audit.chain", cfg->state_dir);
+	xfed_audit_set_chain_file(*out, chain);
+	free(chain);
+	for (i = 0; i < cfg->n_keys; i++)
+		xfed_audit_add_binary_secret(*out, cfg->keys[i].secret,
+		    cfg->keys[i].secret_len);
+	return 0;
+}
+
+void
 xfed_audit_set_fsync(struct xfed_audit *a, bool on)
 {
 	pthread_mutex_lock(&a->mu);
@@ -418,34 +453,31 @@ remember_last(struct xfed_audit *a, const char *line, size_t len)
 static int
 line_before(int fd, off_t end, char **buf, size_t *len, off_t *start)
 {
-	char *b = NULL, *nl;
-	size_t have = 0, n;
+	size_t have = 0, n, skip;
+	char *b = xmalloc(1), *nb, *nl;
 	off_t pos = end;
-	ssize_t r;
 
-	for (;;) {
-		n = pos >= TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos;
-		if (n == 0)
-			break;
-		b = xreallocarray(b, have + n + 1, 1);
-		memmove(b + n, b, have);
-		if ((r = pread(fd, b, n, pos - (off_t)n)) != (ssize_t)n) {
+	/* Chunks from the end backwards, each put in front of the last. */
+	while ((n = pos >= TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos) > 0) {
+		nb = xmalloc(have + n + 1);
+		if (pread(fd, nb, n, pos - (off_t)n) != (ssize_t)n) {
+			free(nb);
 			free(b);
 			return XFED_EIO;
 		}
+		memcpy(nb + n, b, have);
+		free(b);
+		b = nb;
 		pos -= (off_t)n;
 		have += n;
 		if ((nl = memrchr(b, '\n', n)) != NULL) {
-			size_t skip = (size_t)(nl - b) + 1;
-
+			skip = (size_t)(nl - b) + 1;
 			memmove(b, b + skip, have - skip);
 			have -= skip;
 			pos += (off_t)skip;
 			break;
 		}
 	}
-	if (b == NULL)
-		b = xmalloc(1);
 	b[have] = '\0';
 	*buf = b;
 	*len = have;

@@ -321,12 +321,11 @@ xfed_log_filter_domain(struct xfed_log_filter *f, const char *domain)
 int
 xfed_log_filter_event(struct xfed_log_filter *f, const char *events)
 {
-	const char *p = events, *comma;
+	const char *p = events;
 	size_t len;
 
-	do {
-		comma = strchr(p, ',');
-		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+	for (;;) {
+		len = strcspn(p, ",");
 		if (len == 0 || memchr(p, '"', len) != NULL)
 			return XFED_EINVAL;
 		f->events = xreallocarray(f->events, f->n_events + 1,
@@ -335,9 +334,10 @@ xfed_log_filter_event(struct xfed_log_filter *f, const char *events)
 		memcpy(f->events[f->n_events], p, len);
 		f->events[f->n_events][len] = '\0';
 		f->n_events++;
-		p = comma + 1;
-	} while (comma != NULL);
-	return 0;
+		if (p[len] == '\0')
+			return 0;
+		p += len + 1;
+	}
 }
 
 /* The writer's own layout: ts and event without parsing. */

@@ -537,8 +537,9 @@ xfed_log_command(const char *default_path, bool json, int argc, char **argv)
 		goto out;
 	if (c.nfiles == 0) {
 		if (default_path == NULL) {
-			rc = usage_error("%s", "no audit log configured: name a "
-			    "file");
+			rc = usage_error("%s", "no audit log: the configuration "
+			    "could not be read (see xfedctl check-config); "
+			    "name a file");
 			goto out;
 		}
 		one_option(&c, OPT_FILE, default_path);

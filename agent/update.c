@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <ldns/ldns.h>
+#include <openssl/rand.h>
 
 #include "error.h"
 #include "log.h"
@@ -150,10 +151,37 @@ tsig_outcome(const struct xfed_peer *peer, const struct xfed_exchange *ex)
 	return ex->authenticated ? "verified" : "not-verified";
 }
 
+/*
+ * Which message an intent and its result are about: its number in this
+ * apply, and an id unique to it, as zones sync side by side and their
+ * records interleave in the log.
+ */
+struct msgref {
+	size_t	 no;
+	char	 id[17];
+};
+
+static void
+msgref_init(struct msgref *m, size_t no)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char r[8];
+	size_t i;
+
+	m->no = no;
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		fatalx("no random bytes for an audit record id");
+	for (i = 0; i < sizeof(r); i++) {
+		m->id[2 * i] = digits[r[i] >> 4];
+		m->id[2 * i + 1] = digits[r[i] & 0x0f];
+	}
+	m->id[16] = '\0';
+}
+
 /* Fields an intent and its result share, so the two pair up. */
 static json_t *
 message_fields(const struct xfed_peer *peer, const struct xfed_plan *plan,
-    struct batch b, const char *trigger, size_t msgno)
+    struct batch b, const char *trigger, const struct msgref *m)
 {
 	json_t *rec = json_object();
 	char *zone = ldns_rdf2str(plan->zone);
@@ -162,7 +190,8 @@ message_fields(const struct xfed_peer *peer, const struct xfed_plan *plan,
 	json_object_set_new(rec, "server", json_string(peer->label));
 	json_object_set_new(rec, "key", peer->key != NULL ?
 	    json_string(peer->key->name) : json_null());
-	json_object_set_new(rec, "message", json_integer((json_int_t)msgno));
+	json_object_set_new(rec, "id", json_string(m->id));
+	json_object_set_new(rec, "message", json_integer((json_int_t)m->no));
 	json_object_set_new(rec, "add", rr_lines(plan, b, true));
 	json_object_set_new(rec, "delete", rr_lines(plan, b, false));
 	json_object_set_new(rec, "trigger", json_string(trigger));
@@ -178,13 +207,13 @@ message_fields(const struct xfed_peer *peer, const struct xfed_plan *plan,
 static int
 audit_intent(struct xfed_audit *audit, const struct xfed_peer *peer,
     const struct xfed_plan *plan, struct batch b, const char *trigger,
-    size_t msgno)
+    const struct msgref *m)
 {
 	json_t *rec;
 
 	if (audit == NULL)
 		return 0;
-	rec = message_fields(peer, plan, b, trigger, msgno);
+	rec = message_fields(peer, plan, b, trigger, m);
 	json_object_set_new(rec, "prereq", prereq_lines(plan, b));
 	return xfed_audit_write(audit, "update-intent", rec);
 }
@@ -192,13 +221,13 @@ audit_intent(struct xfed_audit *audit, const struct xfed_peer *peer,
 static void
 audit_update(struct xfed_audit *audit, const struct xfed_peer *peer,
     const struct xfed_plan *plan, struct batch b, const char *trigger,
-    size_t msgno, const struct xfed_exchange *ex)
+    const struct msgref *m, const struct xfed_exchange *ex)
 {
 	json_t *rec;
 
 	if (audit == NULL)
 		return;
-	rec = message_fields(peer, plan, b, trigger, msgno);
+	rec = message_fields(peer, plan, b, trigger, m);
 	json_object_set_new(rec, "rcode", json_string(outcome_name(ex)));
 	json_object_set_new(rec, "tsig", json_string(tsig_outcome(peer, ex)));
 	json_object_set_new(rec, "attempts", json_integer(ex->attempts));
@@ -256,15 +285,14 @@ send_batch(const struct xfed_peer *peer, const struct xfed_plan *plan,
     struct xfed_apply_result *res)
 {
 	struct xfed_exchange ex;
+	struct msgref m;
 	ldns_pkt *pkt;
-	int rc;
-	size_t msgno = res->messages + 1;
-
-	int cancel = xfed_net_cancel_fd();
+	int rc, cancel = xfed_net_cancel_fd();
 
 	if ((pkt = build_message(plan, b)) == NULL)
 		return XFED_ENOMEM;
-	if (audit_intent(audit, peer, plan, b, trigger, msgno) != 0) {
+	msgref_init(&m, res->messages + 1);
+	if (audit_intent(audit, peer, plan, b, trigger, &m) != 0) {
 		ldns_pkt_free(pkt);
 		snprintf(res->detail, sizeof(res->detail), "%s: the audit log "
 		    "could not record the update; not sent", peer->label);
@@ -276,7 +304,7 @@ send_batch(const struct xfed_peer *peer, const struct xfed_plan *plan,
 	xfed_net_set_cancel_fd(cancel);
 	ldns_pkt_free(pkt);
 	res->messages++;
-	audit_update(audit, peer, plan, b, trigger, msgno, &ex);
+	audit_update(audit, peer, plan, b, trigger, &m, &ex);
 	journal_update(peer, plan, b, &ex);
 	if (rc == 0) {
 		res->changes += b.count;

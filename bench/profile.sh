@@ -16,7 +16,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-# shellcheck source=../tests/lib/named.sh
+# shellcheck source=SCRIPTDIR/../tests/lib/named.sh
 . "$root/tests/lib/named.sh"
 
 : "${BENCH_DOMAINS:=10000}"
@@ -71,8 +71,8 @@ profile() {
 	tail -n1 "$XFED_TMP/prof.err"
 	if has strace; then
 		[ "$need_fresh" = 1 ] && fresh
-		echo "--- strace -c -f (top 12 by time)"
-		strace -c -f -o "$XFED_TMP/strace.txt" "$XFEDD" "$@" >/dev/null 2>&1 || true
+		echo "--- strace -c -w -f (wall time in system calls, top 12)"
+		strace -c -w -f -o "$XFED_TMP/strace.txt" "$XFEDD" "$@" >/dev/null 2>&1 || true
 		sed -n '1,14p' "$XFED_TMP/strace.txt"
 	fi
 	if has perf; then

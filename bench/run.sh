@@ -22,6 +22,8 @@
 #                   each zone by SOA queries to the server (default 0)
 #   BENCH_TIMEOUT   seconds before one xfedd or nsupdate run is abandoned
 #                   and reported as TIMEOUT (default 600)
+#   BENCH_CONCURRENCY  when set, `concurrency = N` in the configuration
+#                   (zones synced at once; unset: xfedd's default)
 #   BENCH_SUMMARY   a file to which the figures are also written as
 #                   key=value lines (for tests)
 #   XFEDD           the xfedd to measure (default build/xfedd)
@@ -29,7 +31,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-# shellcheck source=../tests/lib/named.sh
+# shellcheck source=SCRIPTDIR/../tests/lib/named.sh
 . "$root/tests/lib/named.sh"
 
 : "${BENCH_DOMAINS:=10000}"
@@ -39,6 +41,7 @@ root=$(cd "$here/.." && pwd)
 : "${BENCH_DISCOVER:=0}"
 : "${BENCH_TIMEOUT:=600}"
 : "${BENCH_SUMMARY:=}"
+: "${BENCH_CONCURRENCY:=}"
 : "${XFEDD:=$root/build/xfedd}"
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -158,18 +161,24 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a / b }'
 }
 
-mib() { [ -n "$1" ] && awk -v k="$1" 'BEGIN { printf "%.1f MiB\n", k / 1024 }' || echo "n/a"; }
+mib() {
+	if [ -z "$1" ]; then echo "n/a"; return; fi
+	awk -v k="$1" 'BEGIN { printf "%.1f MiB\n", k / 1024 }'
+}
 
 summary() { echo "$1=$2"; }
 
-# spot_check LABEL CONF_KIND DOMAIN PRIO — the SRV of DOMAIN and the proxy's
-# addresses are what the configuration says.
+# spot_check LABEL DOMAIN PRIO — the SRV of DOMAIN and the proxy's
+# addresses are what the configuration says (queried with dig).  Sets
+# SPOT_SRV, SPOT_A, SPOT_AAAA to what was found.
 spot_check() {
-	local srv a
-	srv=$(zone_query "_xmpp-server._tcp.$2" SRV)
-	a=$(zone_query xmpp.proxy.bench. A)
-	if [ "$srv" != "$3 0 5269 xmpp.proxy.bench." ] || [ "$a" != 127.0.0.10 ]; then
-		echo "bench: $1: spot check FAILED: SRV of $2 is '$srv', A is '$a'" >&2
+	SPOT_SRV=$(zone_query "_xmpp-server._tcp.$2" SRV)
+	SPOT_A=$(zone_query xmpp.proxy.bench. A)
+	SPOT_AAAA=$(zone_query xmpp.proxy.bench. AAAA)
+	if [ "$SPOT_SRV" != "$3 0 5269 xmpp.proxy.bench." ] ||
+	    [ "$SPOT_A" != 127.0.0.10 ] || [ "$SPOT_AAAA" != ::1 ]; then
+		echo "bench: $1: spot check FAILED: SRV of $2 is '$SPOT_SRV'," \
+			"A '$SPOT_A', AAAA '$SPOT_AAAA'" >&2
 		return 1
 	fi
 }
@@ -180,8 +189,10 @@ zone_content() {
 }
 
 fail_step() {
-	echo "bench: $1 failed (exit $2); last lines of its stderr:" >&2
-	tail -n 15 "$W/$3.err" | sed 's/^/  /' >&2
+	echo "bench: $1 failed (exit $2); its stderr, zones in sync left out:" >&2
+	grep -Ev '^[^ ]+: (in sync|updated, )|^xfed: update .* NOERROR ' \
+		"$W/$3.err" | tail -n 15 |
+		sed 's/^/  /' >&2 || true
 	BENCH_FAILED=1
 }
 BENCH_FAILED=0
@@ -189,13 +200,16 @@ BENCH_FAILED=0
 # run_layout LABEL KEY NDOM NZONES — every measurement of one layout.
 run_layout() {
 	local label=$1 key=$2 nd=$3 nz=$4 run disc=()
-	local first_dom last_dom first_zone
+	local first_dom last_dom first_zone chk=()
 	[ "$BENCH_DISCOVER" = 1 ] && disc=(--discover)
 	local conf=$W/$key.conf conf2=$W/$key-change.conf script=$W/$key.nsupdate
 	gen config --domains "$nd" --zones "$nz" "${disc[@]}" |
 		write_config "$conf" -
 	gen config --domains "$nd" --zones "$nz" "${disc[@]}" --change |
 		write_config "$conf2" -
+	if [ -n "$BENCH_CONCURRENCY" ]; then
+		sed -i "1a concurrency = $BENCH_CONCURRENCY" "$conf" "$conf2"
+	fi
 	gen nsupdate --domains "$nd" --zones "$nz" --port "$NAMED_PORT" >"$script"
 	first_zone=$(gen zones --domains "$nd" --zones "$nz" | sed -n 2p)
 	first_dom=dom0.$first_zone
@@ -220,8 +234,17 @@ run_layout() {
 		else
 			c_ms+=("$M_MS"); c_up+=("$up"); [ -n "$M_RSS" ] && c_rss+=("$M_RSS")
 			spot_check "converge" "$first_dom" 0 || BENCH_FAILED=1
+			if [ "$run" = 1 ]; then
+				chk+=("check_first_srv=$SPOT_SRV" "check_a=$SPOT_A"
+					"check_aaaa=$SPOT_AAAA")
+			fi
 			spot_check "converge" "$last_dom" 0 || BENCH_FAILED=1
-			[ "$run" = 1 ] && zone_content "$first_zone" >"$W/$key.xfedd.zone"
+			if [ "$run" = 1 ]; then
+				chk+=("check_last_srv=$SPOT_SRV")
+				zone_content "$first_zone" >"$W/$key.xfedd.zone"
+				chk+=("check_first_zone_srv_rrs=$(awk '$4 == "SRV"' \
+					"$W/$key.xfedd.zone" | wc -l)")
+			fi
 
 			measure "$key-noop-$run" "$XFEDD" --once -c "$conf"
 			up=$(updates_sent)
@@ -240,6 +263,7 @@ run_layout() {
 			if [ "$M_RC" = 0 ]; then
 				x_ms+=("$M_MS"); x_up+=("$up"); [ -n "$M_RSS" ] && x_rss+=("$M_RSS")
 				spot_check "change" "$first_dom" 10 || BENCH_FAILED=1
+				[ "$run" != 1 ] || chk+=("check_changed_srv=$SPOT_SRV")
 			else
 				fail_step "xfedd change ($label, run $run)" "$M_RC" "$key-change-$run"
 			fi
@@ -254,9 +278,12 @@ run_layout() {
 			spot_check "baseline" "$first_dom" 0 || BENCH_FAILED=1
 			if [ "$run" = 1 ] && [ -f "$W/$key.xfedd.zone" ]; then
 				zone_content "$first_zone" >"$W/$key.base.zone"
-				if ! cmp -s "$W/$key.xfedd.zone" "$W/$key.base.zone"; then
+				if cmp -s "$W/$key.xfedd.zone" "$W/$key.base.zone"; then
+					chk+=("check_same_as_baseline=yes")
+				else
 					echo "bench: $first_zone differs between xfedd and the baseline:" >&2
 					diff "$W/$key.xfedd.zone" "$W/$key.base.zone" | head >&2 || true
+					chk+=("check_same_as_baseline=no")
 					BENCH_FAILED=1
 				fi
 			fi
@@ -302,14 +329,18 @@ run_layout() {
 		summary "${key}_ratio_noop" "$(ratio "$nm" "$bm")"
 		summary "${key}_ratio_change" "$(ratio "$xm" "$bm")"
 		summary "${key}_timeouts" "$timeouts"
+		local c
+		for c in "${chk[@]}"; do
+			summary "${key}_${c%%=*}" "${c#*=}"
+		done
 	} >"$W/$key.summary"
 }
 
 [ -z "$BENCH_SUMMARY" ] || : >"$BENCH_SUMMARY"
 echo "bench: $("$XFEDD" -V 2>&1 | head -n1) (binary sha256 $XFEDD_SHA...), $(nproc) CPU(s), $(uname -srm)"
 echo "bench: $(named -v | head -n1 | cut -d" " -f1-2), one named -n 2; baseline nsupdate -v"
-echo "bench: zones named explicitly in the configuration: $([ "$BENCH_DISCOVER" = 1 ] && echo no, discovered || echo yes)"
-echo "bench: audit log on (always; fsync per record)"
+echo "bench: zones named explicitly in the configuration: $([ "$BENCH_DISCOVER" = 1 ] && echo no, discovered || echo yes); concurrency: ${BENCH_CONCURRENCY:-xfedd default}"
+echo "bench: audit log on (always; fsync per record); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_layout "multi-zone" multi "$BENCH_DOMAINS" "$BENCH_ZONES"
 if [ "$BENCH_ONEZONE" = 1 ] && [ "$BENCH_ZONES" != 1 ]; then
 	run_layout "one-zone" one "$BENCH_DOMAINS" 1
@@ -318,7 +349,7 @@ fi
 # --- the issue's targets --------------------------------------------------
 get() { sed -n "s/^$1=//p" "$W"/*.summary | head -n1; }
 verdict() { # VALUE OP LIMIT
-	[ -n "$1" ] && [ "$1" != n/a ] || { echo "n/a"; return; }
+	if [ -z "$1" ] || [ "$1" = n/a ]; then echo "n/a"; return; fi
 	awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
 		ok = (op == "le") ? v <= l : 0; print ok ? "met" : "MISSED" }'
 }
@@ -335,10 +366,15 @@ fi
 r=$(get multi_ratio_noop)
 printf '   no-op resync %s/%s   xfedd/baseline %5s  (target <= 0.25: %s)\n' \
 	"$BENCH_DOMAINS" "$BENCH_ZONES" "$r" "$(verdict "$r" le 0.25)"
+if [ -n "$(get one_ratio_noop)" ]; then
+	r=$(get one_ratio_noop)
+	printf '   no-op resync %s/1      xfedd/baseline %5s  (target <= 0.25: %s)\n' \
+		"$BENCH_DOMAINS" "$r" "$(verdict "$r" le 0.25)"
+fi
 peak=$(cat "$W"/*.summary | sed -n 's/^[a-z]*_xfedd_peak_rss_kib=//p' | sort -n | tail -n1)
 printf '   peak RSS xfedd              %s  (target <= 32 MiB: %s)\n' \
 	"$(mib "$peak")" "$(verdict "$peak" le 32768)"
-echo "   (audit log on in every xfedd run)"
+echo "   (audit log on in every xfedd run; load average at end: $(cut -d' ' -f1-3 /proc/loadavg))"
 [ -z "$BENCH_SUMMARY" ] || cat "$W"/*.summary >>"$BENCH_SUMMARY"
 
 if [ "$BENCH_FAILED" != 0 ]; then

@@ -59,6 +59,35 @@ fuzz_key_init(struct xfed_key *k, enum xfed_tsig_alg alg)
 		k->secret[i] = (unsigned char)(0xa5 ^ (i * 7));
 }
 
+/* An UPDATE as update.c sends it: a prerequisite and a change. */
+static ldns_pkt *
+build_update(ldns_rdf *zone)
+{
+	ldns_rr_list *pre, *up;
+	ldns_rr *rr;
+	ldns_pkt *p = NULL;
+
+	pre = ldns_rr_list_new();
+	up = ldns_rr_list_new();
+	if (pre == NULL || up == NULL)
+		goto out;
+	if (ldns_rr_new_frm_str(&rr, "xmpp.contoso.com. 0 NONE CNAME \\# 0", 0,
+	    NULL, NULL) != LDNS_STATUS_OK)
+		goto out;
+	ldns_rr_list_push_rr(pre, rr);
+	if (ldns_rr_new_frm_str(&rr, "xmpp.contoso.com. 3600 IN A "
+	    "203.0.113.10", 0, NULL, NULL) != LDNS_STATUS_OK)
+		goto out;
+	ldns_rr_list_push_rr(up, rr);
+	if ((p = ldns_update_pkt_new(zone, LDNS_RR_CLASS_IN, pre, up,
+	    NULL)) != NULL)
+		ldns_pkt_set_rd(p, false);
+out:
+	ldns_rr_list_deep_free(pre);
+	ldns_rr_list_deep_free(up);
+	return p;
+}
+
 static ldns_pkt *
 build(enum fuzz_req kind)
 {
@@ -73,8 +102,7 @@ build(enum fuzz_req kind)
 		    LDNS_RR_CLASS_IN, LDNS_RD);
 		break;
 	case FUZZ_REQ_UPDATE:
-		p = ldns_update_pkt_new(zone, LDNS_RR_CLASS_IN, NULL, NULL,
-		    NULL);
+		p = build_update(zone);
 		break;
 	default:
 		p = ldns_pkt_query_new(zone, LDNS_RR_TYPE_AXFR,

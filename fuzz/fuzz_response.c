@@ -76,25 +76,87 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* What xfed does with a single answer once it is accepted (dns.c). */
+/*
+ * Bugs found and reported, in files this target does not own, that are not
+ * fixed yet (fuzz/README.md): built with -DFUZZ_AVOID_KNOWN the target steps
+ * around them so that a campaign can go deeper; without it, as in CI, they
+ * crash as they would in xfedd.
+ */
+static bool
+avoid(bool known_bug)
+{
+#ifdef FUZZ_AVOID_KNOWN
+	return known_bug;
+#else
+	(void)known_bug;
+	return false;
+#endif
+}
+
+/* discover.c's soa_in: an SOA owned by name or one of its ancestors. */
+static const ldns_rr *
+soa_in(const ldns_rr_list *section, const ldns_rdf *name)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(section); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(section, i);
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA)
+			continue;
+		if (ldns_dname_compare(ldns_rr_owner(rr), name) == 0 ||
+		    ldns_dname_is_subdomain(name, ldns_rr_owner(rr)))
+			return rr;
+	}
+	return NULL;
+}
+
+/*
+ * What xfed does with a single answer (dns.c, discover.c, sync.c): the
+ * RCODE, the SOA's owner and MNAME of a discovery answer, the addresses of
+ * a look-up made into the primary's address.
+ * Resolvers' answers are unsigned, so all of this meets untrusted data.
+ */
 static void
 use_answer(const ldns_pkt *pkt)
 {
 	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	const ldns_rr *soa;
+	struct xfed_peer peer;
+	ldns_rdf *owner, *mname;
+	ldns_rr *copy;
 	size_t i;
 	char *s;
 
 	(void)xfed_rcode_name(ldns_pkt_get_rcode(pkt));
 	(void)ldns_pkt_tc(pkt);
-	/* Discovery reads the SOA's MNAME and serial. */
+	if ((soa = soa_in(an, zone)) == NULL)
+		soa = soa_in(ldns_pkt_authority(pkt), zone);
+	if (soa != NULL) {
+		copy = ldns_rr_clone(soa);
+		/* discover.c: *zone, *mname */
+		if (!avoid(ldns_rr_rd_count(copy) == 0)) {
+			owner = ldns_rdf_clone(ldns_rr_owner(copy));
+			mname = ldns_rdf_clone(ldns_rr_rdf(copy, 0));
+			if ((s = ldns_rdf2str(mname)) != NULL)
+				free(s);
+			ldns_rdf_deep_free(owner);
+			ldns_rdf_deep_free(mname);
+		}
+		ldns_rr_free(copy);
+	}
 	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
 
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA)
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_A &&
+		    ldns_rr_get_type(rr) != LDNS_RR_TYPE_AAAA)
 			continue;
-		(void)ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
-		if ((s = ldns_rdf2str(ldns_rr_rdf(rr, 0))) != NULL)
-			free(s);
+		/* discover.c: lookup(); sync.c: mname_peer() */
+		s = ldns_rdf2str(ldns_rr_rdf(rr, 0));
+		if (!avoid(s == NULL))
+			(void)xfed_peer_init(&peer, s, 53, &keys[0],
+			    XFED_TRANSPORT_AUTO, 3, 2);
+		free(s);
 	}
 }
 
@@ -183,6 +245,9 @@ plan(const ldns_rr_list *rrs)
 {
 	struct xfed_plan *p = NULL;
 
+	/* zone.c: data->serial */
+	if (avoid(ldns_rr_rd_count(ldns_rr_list_rr(rrs, 0)) < 3))
+		return;
 	(void)ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(rrs, 0), 2));
 	if (xfed_plan_zone(zone, desired->names, desired->n, rrs, "xfed",
 	    &p) != 0)

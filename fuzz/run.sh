@@ -20,6 +20,9 @@
 #   FUZZ_JOBS=2			targets run at once (default 1)
 #   FUZZ_BUILD=DIR		build directory
 #   FUZZ_ARGS="..."		more libFuzzer options
+#   FUZZ_CFLAGS="..."		more compiler options, e.g. -DFUZZ_AVOID_KNOWN
+#				(step around reported bugs, fuzz/README.md);
+#				use another FUZZ_BUILD with them
 #
 # Prints one line per target (executions, executions per second, corpus
 # size, crashes) and exits non-zero when any target crashed or failed to
@@ -34,10 +37,11 @@ cd "$root" || exit 1
 CC=${FUZZ_CC:-clang}
 B=${FUZZ_BUILD:-build/fuzz}
 PKGS="ldns libconfuse jansson libsystemd libcrypto"
-SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-CFLAGS="-g -O1 -fno-omit-frame-pointer -std=c11 -pthread -D_GNU_SOURCE \
--Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
--Iinclude -Ifuzz -DXFED_VERSION=\"0.1.0\" $SAN"
+SAN=("-fsanitize=address,undefined" -fno-sanitize-recover=undefined)
+# shellcheck disable=SC2206 # FUZZ_CFLAGS is a list of options
+CFLAGS=(-g -O1 -fno-omit-frame-pointer -std=c11 -pthread -D_GNU_SOURCE
+	-Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes
+	-Iinclude -Ifuzz '-DXFED_VERSION="0.1.0"' "${SAN[@]}" ${FUZZ_CFLAGS:-})
 
 mode=run
 seconds=60
@@ -54,6 +58,7 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "fuzz: $CC not found: apt-get install clang libclang-rt-14-dev" >&2
 	exit 1
 fi
+# shellcheck disable=SC2086 # PKGS is a list
 if ! pkg_cflags=$(pkg-config --cflags $PKGS) ||
     ! pkg_libs=$(pkg-config --libs $PKGS); then
 	echo "fuzz: pkg-config cannot find: $PKGS (run make deps)" >&2
@@ -72,8 +77,8 @@ obj() {
 		done
 		[ -z "$h" ] && return 0
 	fi
-	# shellcheck disable=SC2086 # word splitting of the flag lists
-	$CC $CFLAGS "$@" $pkg_cflags -c -o "$o" "$src"
+	# shellcheck disable=SC2086 # pkg_cflags is a list of options
+	$CC "${CFLAGS[@]}" "$@" $pkg_cflags -c -o "$o" "$src"
 }
 
 build() {
@@ -91,16 +96,18 @@ build() {
 			return 1
 		flags=()
 		# The configuration target reads no key file: fuzz_config.c.
-		[ "$t" = config ] && flags=(-Wl,--wrap=xfed_secret_file_read
-			-Wl,--wrap=xfed_credential_file_read)
-		# shellcheck disable=SC2086
-		$CC $SAN -fsanitize=fuzzer "${flags[@]}" -o "$B/fuzz_$t" \
+		[ "$t" = config ] &&
+			flags=("-Wl,--wrap=xfed_secret_file_read"
+			    "-Wl,--wrap=xfed_credential_file_read")
+		# shellcheck disable=SC2086 # pkg_libs is a list of options
+		$CC "${SAN[@]}" -fsanitize=fuzzer "${flags[@]}" -o "$B/fuzz_$t" \
 		    "$B/obj/fuzz_$t.o" "$B/libxfed-fuzz.a" $pkg_libs -pthread ||
 			return 1
 	done
-	obj fuzz/gen_seeds.c "$B/obj/gen_seeds.o" -fsanitize=fuzzer-no-link &&
-	# shellcheck disable=SC2086
-	$CC $SAN -fsanitize=fuzzer-no-link -o "$B/gen_seeds" \
+	obj fuzz/gen_seeds.c "$B/obj/gen_seeds.o" -fsanitize=fuzzer-no-link ||
+		return 1
+	# shellcheck disable=SC2086 # pkg_libs is a list of options
+	$CC "${SAN[@]}" -fsanitize=fuzzer-no-link -o "$B/gen_seeds" \
 	    "$B/obj/gen_seeds.o" "$B/libxfed-fuzz.a" $pkg_libs -pthread
 }
 

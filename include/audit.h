@@ -26,9 +26,18 @@
 #define XFED_CHAIN_KEY_MAX	1024
 
 struct xfed_audit;
+struct xfed_config;
 
 /* Open (creating with mode 0640) path; 0, or XFED_EIO with errno kept. */
 int	xfed_audit_open(const char *path, struct xfed_audit **out);
+
+/*
+ * What xfedd and xfedd --once do: open cfg->audit_log, keep the chain file
+ * STATE-DIR/audit.chain, and register every configured TSIG secret (in
+ * base64, as it would leak) with xfed_audit_add_secret.
+ */
+int	xfed_audit_open_config(const struct xfed_config *cfg,
+	    struct xfed_audit **out);
 
 /*
  * Close and open the same path again (log rotation: SIGUSR1, xfedctl
@@ -58,6 +67,10 @@ void	xfed_audit_set_chain_file(struct xfed_audit *a, const char *path);
  * value containing it is replaced by "[redacted]" and a warning logged.
  */
 void	xfed_audit_add_secret(struct xfed_audit *a, const char *secret);
+
+/* A binary secret, registered in its base64 spelling. */
+void	xfed_audit_add_binary_secret(struct xfed_audit *a,
+	    const unsigned char *secret, size_t len);
 
 /* Tests and benchmarks only: skip fsync (never in the daemon). */
 void	xfed_audit_set_fsync(struct xfed_audit *a, bool on);

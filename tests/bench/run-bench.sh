@@ -9,10 +9,11 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 [ -f build/libxfed.a ] || make -s build/libxfed.a
 cc=${CC:-cc}
-pkgs="ldns libconfuse jansson libsystemd libcrypto"
-# shellcheck disable=SC2046
+pkgs=(ldns libconfuse jansson libsystemd libcrypto)
+read -ra cflags <<<"$(pkg-config --cflags "${pkgs[@]}")"
+read -ra libs <<<"$(pkg-config --libs "${pkgs[@]}")"
 "$cc" -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	-Wmissing-prototypes -Wstrict-prototypes -pthread -Iinclude \
-	$(pkg-config --cflags $pkgs) -o build/bench_log tests/bench/bench_log.c \
-	build/libxfed.a $(pkg-config --libs $pkgs) -pthread
+	"${cflags[@]}" -o build/bench_log tests/bench/bench_log.c \
+	build/libxfed.a "${libs[@]}" -pthread
 exec build/bench_log "$@"

@@ -413,3 +413,104 @@ EOF
 		fi >>"$file"
 	)
 }
+
+# --- fakedns: a scriptable misbehaving server beside the real named --------
+#
+#	fake_start --zone fake.test --scenario badsig [FAKEDNS-OPTION...]
+#	... $FAKE_PORT, $FAKE_LOG ...
+#	fake_stop
+#
+# build/tests/fakedns (tests/tools/fakedns.c) serves one zone from memory on
+# 127.0.0.1:$FAKE_PORT, signing with xfed-key (override with FAKE_KEY=NAME),
+# and misbehaves as its --scenario says.  Every request it received is a
+# "req ..." line in $FAKE_LOG.  One fake at a time; the EXIT trap stops it.
+FAKE_PID=""
+FAKE_AT_EXIT=0
+
+# fake_start FAKEDNS-OPTION... — start it on a free port; fail if it does
+# not report ready within ~5 s.
+fake_start() {
+	local bin=$XFED_ROOT/build/tests/fakedns key=${FAKE_KEY:-xfed-key} i
+	if [ ! -x "$bin" ]; then
+		echo "named.sh: $bin not built (run make tests first)" >&2
+		return 1
+	fi
+	fake_stop
+	FAKE_PORT=$(named_free_port)
+	FAKE_LOG=$XFED_TMP/fake.$FAKE_PORT.log
+	export FAKE_PORT FAKE_LOG
+	"$bin" --port "$FAKE_PORT" --log "$FAKE_LOG" \
+		--key "$key:$(key_alg "$key"):$(key_secret "$key")" "$@" \
+		2>>"$XFED_TMP/fake.stderr" &
+	FAKE_PID=$!
+	if [ "$FAKE_AT_EXIT" = 0 ]; then
+		at_exit fake_stop
+		FAKE_AT_EXIT=1
+	fi
+	for i in $(seq 1 50); do
+		grep -q '^ready ' "$FAKE_LOG" 2>/dev/null && return 0
+		kill -0 "$FAKE_PID" 2>/dev/null || break
+		sleep 0.1
+		: "$i"
+	done
+	echo "named.sh: fakedns did not start:" >&2
+	cat "$XFED_TMP/fake.stderr" >&2 || true
+	return 1
+}
+
+# fake_stop — stop the fake server, if one runs.
+fake_stop() {
+	[ -n "$FAKE_PID" ] || return 0
+	kill -TERM "$FAKE_PID" 2>/dev/null || true
+	wait "$FAKE_PID" 2>/dev/null || true
+	FAKE_PID=""
+}
+
+# fake_requests [FIELD=VALUE...] — the fake's "req" lines whose fields all
+# have these values (e.g. kind=update proto=udp), one per line.
+fake_requests() {
+	local line cond ok
+	[ -f "$FAKE_LOG" ] || return 0
+	while IFS= read -r line; do
+		[[ "$line" == "req "* ]] || continue
+		ok=1
+		for cond in "$@"; do
+			[[ " $line " == *" $cond "* ]] || ok=0
+		done
+		if [ "$ok" = 1 ]; then printf '%s\n' "$line"; fi
+	done <"$FAKE_LOG"
+	return 0
+}
+
+# fake_field FIELD — that field of each "req" line on stdin.
+fake_field() {
+	sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p"
+}
+
+# named_add_zone ZONE 'ZONE-OPTIONS' [RECORD...] — after named_start, serve
+# one more zone with its own zone options (e.g. an allow-update that
+# leaves xfed-key out, or max-records), then reload named (SIGHUP) and wait
+# until the zone answers.  RECORDs as for named_zone.
+named_add_zone() {
+	local zone=${1%.}. opts=$2 i rr extra=""
+	shift 2
+	for rr in "$@"; do
+		extra+="$rr"$'\n'
+	done
+	NAMED_ZONE_EXTRA[$zone]=$extra
+	named_write_zone "$zone"
+	printf '\nzone "%s" {\n\ttype primary;\n\tfile "%s.db";\n\t%s\n};\n' \
+		"$zone" "$zone" "$opts" >>"$XFED_TMP/named.conf"
+	named-checkconf "$XFED_TMP/named.conf" >&2 || return 1
+	kill -HUP "$NAMED_PID"
+	for i in $(seq 1 "$NAMED_START_WAIT"); do
+		if dig @127.0.0.1 -p "$NAMED_PORT" +norecurse +time=1 +tries=1 \
+			SOA "$zone" 2>/dev/null | grep -q 'status: NOERROR'; then
+			return 0
+		fi
+		sleep 0.1
+		: "$i"
+	done
+	echo "named.sh: zone $zone did not load" >&2
+	return 1
+}

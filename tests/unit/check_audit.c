@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "config.h"
 #include "auditlog.h"
 #include "error.h"
 #include "log.h"
@@ -524,6 +525,41 @@ START_TEST(test_secret_never_added)
 	v = read_lines(p, &n);
 	ck_assert_uint_eq(n, 3);
 	free_lines(v, n);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_open_config)
+{
+	/* The decoded secret; the log must never show its base64 spelling. */
+	static unsigned char secret[] = "0123456789abcdef";
+	struct xfed_key key = { .name = (char *)"xfed-key", .secret = secret,
+	    .secret_len = 16 };
+	struct xfed_config cfg;
+	struct xfed_audit *a;
+	struct stat st;
+	char *p = path_of("a.jsonl"), *all, *chain;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.audit_log = p;
+	cfg.state_dir = tmpdir;
+	cfg.keys = &key;
+	cfg.n_keys = 1;
+	ck_assert_int_eq(xfed_audit_open_config(&cfg, &a), 0);
+	ck_assert_int_eq(xfed_audit_write(a, "error", json_pack("{s:s}",
+	    "error", "secret MDEyMzQ1Njc4OWFiY2RlZg== leaked")), 0);
+	xfed_audit_close(a);
+	all = slurp(p);
+	ck_assert_ptr_null(strstr(all, "MDEyMzQ1Njc4OWFiY2RlZg=="));
+	ck_assert_ptr_nonnull(strstr(all, "[redacted]"));
+	free(all);
+	/* The chain file is a copy of the last record, private. */
+	chain = path_of("audit.chain");
+	ck_assert_int_eq(stat(chain, &st), 0);
+	ck_assert_int_eq(st.st_mode & 077, 0);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07, 0);
+	free(chain);
 	free(p);
 }
 END_TEST
@@ -1037,6 +1073,7 @@ audit_suite(void)
 	tcase_add_test(tc, test_keyed_chain);
 	tcase_add_test(tc, test_chain_key_file);
 	tcase_add_test(tc, test_secret_never_added);
+	tcase_add_test(tc, test_open_config);
 	tcase_add_test(tc, test_config_reload);
 	suite_add_tcase(s, tc);
 
