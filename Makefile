@@ -37,7 +37,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration demo install clean deps tests bench
+.PHONY: all check unit integration demo install clean deps tests bench bench-log
 
 all: $(BUILD)/xfedd $(BUILD)/xfedctl
 
@@ -88,6 +88,14 @@ demo: deps
 	@scripts/demo.sh
 
 # The unit names Debian's paths; rewritten here for PREFIX and SYSCONFDIR.
+$(BUILD)/bench_log: tests/bench/bench_log.c $(BUILD)/libxfed.a $(wildcard include/*.h)
+	$(CC) $(CFLAGS) $(XCFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libxfed.a \
+		$(PKG_LIBS) $(LDFLAGS)
+
+# Filtering and verifying a 1,000,000-record audit log, against grep.
+bench-log: $(BUILD)/bench_log
+	$(BUILD)/bench_log
+
 # Speed and memory against a hand-batched nsupdate (bench/README.md).
 bench: deps
 	@$(MAKE) --no-print-directory all

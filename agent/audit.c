@@ -379,6 +379,25 @@ xfed_audit_add_binary_secret(struct xfed_audit *a, const unsigned char *secret,
 	free(b64);
 }
 
+/* audit-chain-key: HMAC the chain with a key only the daemon can read. */
+static int
+use_chain_key(struct xfed_audit *a, const char *path)
+{
+	char err[512];
+	uint8_t *key;
+	size_t len;
+	int rc;
+
+	if ((rc = xfed_chain_key_load(path, &key, &len, err,
+	    sizeof(err))) != 0) {
+		log_warnx("audit-chain-key: %s", err);
+		return rc;
+	}
+	xfed_audit_set_chain_key(a, key, len);
+	xfed_chain_key_free(key, len);
+	return 0;
+}
+
 int
 xfed_audit_open_config(const struct xfed_config *cfg, struct xfed_audit **out)
 {
@@ -388,6 +407,12 @@ xfed_audit_open_config(const struct xfed_config *cfg, struct xfed_audit **out)
 
 	if ((rc = xfed_audit_open(cfg->audit_log, out)) != 0)
 		return rc;
+	if (cfg->audit_chain_key != NULL &&
+	    (rc = use_chain_key(*out, cfg->audit_chain_key)) != 0) {
+		xfed_audit_close(*out);
+		*out = NULL;
+		return rc;
+	}
 	chain = xasprintf("%s/audit.chain", cfg->state_dir);
 	xfed_audit_set_chain_file(*out, chain);
 	free(chain);

@@ -1275,6 +1275,8 @@ top_scalars(struct where *w, struct xfed_config *cfg)
 	cfg->state_dir = top_path(w, "state-dir", PATH_MAX);
 	if (cfg_getstr(w->sec, "metrics-file") != NULL)
 		cfg->metrics_file = top_path(w, "metrics-file", PATH_MAX);
+	if (cfg_getstr(w->sec, "audit-chain-key") != NULL)
+		cfg->audit_chain_key = top_path(w, "audit-chain-key", PATH_MAX);
 	cfg->max_deletes = get_int(w, "max-deletes", 0, INT_MAX, &v) ?
 	    (unsigned)v : 10;
 	cfg->primary_port = get_u16(w, "primary-port", 1, 53);
@@ -1373,6 +1375,7 @@ parse_confuse(struct ctx *c, const char *text)
 		CFG_STR("audit-log", XFED_DEFAULT_AUDIT_LOG, CFGF_NONE),
 		CFG_STR("state-dir", XFED_DEFAULT_STATE_DIR, CFGF_NONE),
 		CFG_STR("metrics-file", NULL, CFGF_NONE),
+		CFG_STR("audit-chain-key", NULL, CFGF_NONE),
 		CFG_INT("concurrency", 8, CFGF_NONE),
 		CFG_INT("max-deletes", 10, CFGF_NONE),
 		CFG_STR_LIST("resolver", NULL, CFGF_NONE),
@@ -1544,6 +1547,7 @@ xfed_config_free(struct xfed_config *cfg)
 	free(cfg->audit_log);
 	free(cfg->state_dir);
 	free(cfg->metrics_file);
+	free(cfg->audit_chain_key);
 	free(cfg);
 }
 

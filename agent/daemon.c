@@ -74,7 +74,7 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, char **errors)
 {
 	struct xfed_config *cfg;
 	struct xfed_cfgref *ref, *old;
-	size_t len = 0;
+	size_t len = 0, i;
 	FILE *err = open_memstream(errors, &len);
 	int rc;
 
@@ -84,9 +84,8 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, char **errors)
 	if (rc != 0) {
 		log_warnx("reload: %s rejected, the running configuration "
 		    "stays in force:\n%s", d->config_path, *errors);
-		xfed_audit_write(d->audit, "config-reload", json_pack(
-		    "{s:s, s:b, s:s}", "file", d->config_path, "accepted", 0,
-		    "error", *errors));
+		xfed_audit_config_reload(d->audit, d->config_path, false,
+		    *errors);
 		xfed_notify_ready("reload rejected; running configuration kept");
 		return XFED_ECONFIG;
 	}
@@ -106,8 +105,10 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, char **errors)
 	pthread_mutex_unlock(&d->lock);
 	xfed_cfgref_put(d, old);
 	log_info("configuration %s reloaded", d->config_path);
-	xfed_audit_write(d->audit, "config-reload", json_pack("{s:s, s:b}",
-	    "file", d->config_path, "accepted", 1));
+	xfed_audit_config_reload(d->audit, d->config_path, true, NULL);
+	for (i = 0; i < cfg->n_keys; i++)
+		xfed_audit_add_binary_secret(d->audit, cfg->keys[i].secret,
+		    cfg->keys[i].secret_len);
 	xfed_notify_ready("configuration reloaded");
 	queue_sync(d, trigger, NULL, 0);
 	return 0;
@@ -277,7 +278,7 @@ setup(struct loop *l, struct xfed_daemon *d, const char *path, bool fg)
 
 	if (xfed_config_load(path, stderr, &cfg) != 0)
 		exit(1);
-	if (xfed_audit_open(cfg->audit_log, &d->audit) != 0)
+	if (xfed_audit_open_config(cfg, &d->audit) != 0)
 		fatalx("cannot open the audit log %s; not starting",
 		    cfg->audit_log);
 	d->config_path = path;

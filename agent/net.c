@@ -74,6 +74,23 @@ xfed_net_cancel_fd(void)
 	return cancel_fd;
 }
 
+int
+xfed_net_pause(unsigned ms)
+{
+	struct pollfd pfd = { .fd = cancel_fd, .events = POLLIN };
+	uint64_t deadline = xfed_now_ms() + ms, now;
+	int n;
+
+	while ((now = xfed_now_ms()) < deadline) {
+		n = poll(&pfd, cancel_fd >= 0 ? 1 : 0, (int)(deadline - now));
+		if (n > 0)
+			return XFED_ECANCELED;
+		if (n == -1 && errno != EINTR)
+			break;
+	}
+	return 0;
+}
+
 /* Wait until fd is ready for events, the deadline passes, or cancel. */
 static int
 wait_fd(int fd, short events, uint64_t deadline)

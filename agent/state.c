@@ -64,6 +64,23 @@ xfed_state_set(struct xfed_state *st, const char *zone, const char *server,
 	}
 	z->server = xstrdup(server);
 	z->key = xstrdup(key != NULL ? key : "");
+	z->checked = 0;
+	z->serial = 0;
+	z->digest[0] = '\0';
+}
+
+void
+xfed_state_mark_in_sync(struct xfed_state *st, const char *zone,
+    uint32_t serial, const char *digest, uint64_t when)
+{
+	struct xfed_state_zone *z = (struct xfed_state_zone *)
+	    xfed_state_find(st, zone);
+
+	if (z == NULL)
+		return;
+	z->serial = serial;
+	snprintf(z->digest, sizeof(z->digest), "%s", digest);
+	z->checked = when;
 }
 
 void
@@ -80,14 +97,36 @@ xfed_state_remove(struct xfed_state *st, const char *zone)
 	}
 }
 
-/* One line per zone: "zone server key", fields without white space. */
+/*
+ * One line per zone: "zone server key [serial digest checked]", fields
+ * without white space; "-" for no key.  Older files have three fields.
+ */
+static void
+load_line(struct xfed_state *st, const char *line)
+{
+	char zone[256], server[80], key[256], digest[65];
+	unsigned long long checked;
+	unsigned long serial;
+	int n;
+
+	n = sscanf(line, "%255s %79s %255s %lu %64s %llu", zone, server, key,
+	    &serial, digest, &checked);
+	if (n < 2)
+		return;
+	xfed_state_set(st, zone, server, n >= 3 && strcmp(key, "-") ? key :
+	    "");
+	if (n == 6 && strlen(digest) == 64)
+		xfed_state_mark_in_sync(st, zone, (uint32_t)serial, digest,
+		    checked);
+}
+
 int
 xfed_state_load(const char *dir, struct xfed_state *st)
 {
 	char *path = xasprintf("%s/%s", dir, STATE_FILE);
-	char zone[256], server[80], key[256];
+	char *line = NULL;
+	size_t cap = 0;
 	FILE *f;
-	int n;
 
 	memset(st, 0, sizeof(*st));
 	f = fopen(path, "re");
@@ -95,9 +134,9 @@ xfed_state_load(const char *dir, struct xfed_state *st)
 		free(path);
 		return errno == ENOENT ? 0 : XFED_EIO;
 	}
-	while ((n = fscanf(f, "%255s %79s %255s", zone, server, key)) >= 2)
-		xfed_state_set(st, zone, server, n == 3 && strcmp(key, "-") ?
-		    key : "");
+	while (getline(&line, &cap, f) != -1)
+		load_line(st, line);
+	free(line);
 	fclose(f);
 	free(path);
 	return 0;
@@ -115,10 +154,16 @@ xfed_state_save(const char *dir, const struct xfed_state *st)
 	(void)mkdir(dir, 0750);
 	if ((f = fopen(tmp, "we")) == NULL)
 		goto out;
-	for (i = 0; i < st->n; i++)
-		fprintf(f, "%s %s %s\n", st->zones[i].zone,
-		    st->zones[i].server, st->zones[i].key[0] != '\0' ?
-		    st->zones[i].key : "-");
+	for (i = 0; i < st->n; i++) {
+		const struct xfed_state_zone *z = &st->zones[i];
+
+		fprintf(f, "%s %s %s", z->zone, z->server,
+		    z->key[0] != '\0' ? z->key : "-");
+		if (z->checked != 0)
+			fprintf(f, " %lu %s %llu", (unsigned long)z->serial,
+			    z->digest, (unsigned long long)z->checked);
+		fputc('\n', f);
+	}
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		fclose(f);
 		goto out;

@@ -1,6 +1,7 @@
 /* One sync of every declared zone: see sync.h. */
 #include <sys/socket.h>
 
+#include <ctype.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@ struct job {
 	struct xfed_peer	 peer;
 	const struct xfed_owned	**names;
 	size_t			 n;
+	size_t			 cap;
 	size_t			 report;	/* index in the sync report */
 	char			*text;		/* plan/changes, for plan_out */
 	size_t			 textlen;
@@ -48,6 +50,8 @@ struct run {
 	bool				 resolvers_loaded;
 	struct job			*jobs;
 	size_t				 njobs;
+	size_t				*slots;		/* zone hash: job index + 1 */
+	size_t				 nslots;	/* a power of two */
 	struct xfed_state		 state;
 	/* Proxy hosts found to be aliases (CNAME): no SRV may name them. */
 	const ldns_rdf			**aliases;
@@ -192,42 +196,99 @@ assign(struct run *r, const struct xfed_owned *o, ldns_rdf **zone,
 	return rc;
 }
 
+/*
+ * Jobs are found by zone through an open-addressing hash table: with
+ * thousands of zones a linear search per declared name is quadratic.
+ */
+static size_t
+zone_hash(const ldns_rdf *zone)
+{
+	const uint8_t *p = ldns_rdf_data(zone);
+	size_t i, h = 2166136261u;
+
+	/* FNV-1a over the wire name, folded to lower case. */
+	for (i = 0; i < ldns_rdf_size(zone); i++) {
+		h ^= (size_t)tolower(p[i]);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The job for zone (at peer, or at any peer when peer is NULL). */
 static struct job *
 find_job(struct run *r, const ldns_rdf *zone, const struct xfed_peer *peer)
 {
+	size_t i, mask = r->nslots - 1, slot;
+
+	if (r->nslots == 0)
+		return NULL;
+	for (i = zone_hash(zone) & mask; (slot = r->slots[i]) != 0;
+	    i = (i + 1) & mask) {
+		struct job *j = &r->jobs[slot - 1];
+
+		if (ldns_dname_compare(j->zone, zone) == 0 && (peer == NULL ||
+		    strcmp(j->peer.label, peer->label) == 0))
+			return j;
+	}
+	return NULL;
+}
+
+static void
+hash_insert(struct run *r, size_t index)
+{
+	size_t i, mask = r->nslots - 1;
+
+	for (i = zone_hash(r->jobs[index].zone) & mask; r->slots[i] != 0;
+	    i = (i + 1) & mask)
+		;
+	r->slots[i] = index + 1;
+}
+
+/* Keep the table at most half full. */
+static void
+hash_grow(struct run *r)
+{
 	size_t i;
 
+	if (r->njobs * 2 < r->nslots)
+		return;
+	free(r->slots);
+	r->nslots = r->nslots == 0 ? 64 : r->nslots * 2;
+	r->slots = xcalloc(r->nslots, sizeof(*r->slots));
 	for (i = 0; i < r->njobs; i++)
-		if (ldns_dname_compare(r->jobs[i].zone, zone) == 0 &&
-		    strcmp(r->jobs[i].peer.label, peer->label) == 0)
-			return &r->jobs[i];
-	return NULL;
+		hash_insert(r, i);
 }
 
 /* Takes ownership of zone. */
 static struct job *
 add_job(struct run *r, ldns_rdf *zone, const struct xfed_peer *peer)
 {
-	struct job *j = find_job(r, zone, peer);
+	struct job *j;
 
-	if (j != NULL) {
+	ldns_dname2canonical(zone);
+	if ((j = find_job(r, zone, peer)) != NULL) {
 		ldns_rdf_deep_free(zone);
 		return j;
 	}
 	r->jobs = xreallocarray(r->jobs, r->njobs + 1, sizeof(*r->jobs));
 	j = &r->jobs[r->njobs++];
 	memset(j, 0, sizeof(*j));
-	ldns_dname2canonical(zone);
 	j->zone = zone;
 	j->zone_str = ldns_rdf2str(zone);
 	j->peer = *peer;
+	hash_grow(r);
+	if (r->nslots > 0 && find_job(r, zone, peer) == NULL)
+		hash_insert(r, r->njobs - 1);
 	return j;
 }
 
 static void
 add_name(struct job *j, const struct xfed_owned *o)
 {
-	j->names = xreallocarray(j->names, j->n + 1, sizeof(*j->names));
+	if (j->n == j->cap) {
+		j->cap = j->cap == 0 ? 8 : j->cap * 2;
+		j->names = xreallocarray(j->names, j->cap, sizeof(*j->names));
+	}
 	j->names[j->n++] = o;
 }
 
@@ -274,12 +335,12 @@ add_state_jobs(struct run *r)
 	for (i = 0; i < r->state.n; i++) {
 		const struct xfed_state_zone *sz = &r->state.zones[i];
 		ldns_rdf *zone = ldns_dname_new_frm_str(sz->zone);
-		size_t k;
 		bool known = false;
 
-		for (k = 0; zone != NULL && k < r->njobs; k++)
-			if (ldns_dname_compare(r->jobs[k].zone, zone) == 0)
-				known = true;
+		if (zone != NULL) {
+			ldns_dname2canonical(zone);
+			known = find_job(r, zone, NULL) != NULL;
+		}
 		hash = strrchr(sz->server, '#');
 		key = sz->key[0] != '\0' ? xfed_config_key(r->cfg, sz->key) :
 		    NULL;
@@ -809,6 +870,7 @@ free_run(struct run *r)
 		free(r->jobs[i].text);
 	}
 	free(r->jobs);
+	free(r->slots);
 	free(r->aliases);
 	free(r->resolvers);
 	xfed_desired_free(r->desired);

@@ -114,7 +114,7 @@ open_audit_or_exit(const struct xfed_config *cfg)
 	struct xfed_audit *audit;
 
 	/* No audit log, no updates: every change must leave a record. */
-	if (xfed_audit_open(cfg->audit_log, &audit) != 0) {
+	if (xfed_audit_open_config(cfg, &audit) != 0) {
 		log_warnx("cannot open the audit log %s; nothing was sent",
 		    cfg->audit_log);
 		exit(XFED_EXIT_USAGE);

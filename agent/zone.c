@@ -23,6 +23,7 @@ struct transfer {
 	struct xfed_tsig_verifier	*verifier;
 	ldns_rr_list			*rrs;
 	unsigned			 messages;
+	ldns_pkt_rcode			 rcode;		/* of a refusing answer */
 	bool				 last_signed;
 	bool				 done;		/* closing SOA seen */
 	char				*detail;
@@ -87,6 +88,7 @@ explain_rcode(struct transfer *t, ldns_pkt_rcode rcode)
 {
 	const char *kn = t->peer->key ? t->peer->key->name : "(none)";
 
+	t->rcode = rcode;
 	if (rcode == LDNS_RCODE_REFUSED)
 		return fail(t, XFED_ERCODE, "%s refused the transfer of %s: "
 		    "allow zone transfers for key '%s' on the primary",
@@ -210,6 +212,10 @@ run_transfer(struct transfer *t)
 	return rc;
 }
 
+/* A server busy with other transfers is asked again, this often. */
+#define BUSY_TRIES	5
+#define BUSY_PAUSE_MS	50
+
 static void
 transfer_reset(struct transfer *t)
 {
@@ -218,6 +224,7 @@ transfer_reset(struct transfer *t)
 	ldns_rr_list_deep_free(t->rrs);
 	t->rrs = ldns_rr_list_new();
 	t->messages = 0;
+	t->rcode = LDNS_RCODE_NOERROR;
 	t->done = false;
 	t->last_signed = false;
 }
@@ -228,7 +235,7 @@ xfed_zone_read(const struct xfed_peer *peer, const ldns_rdf *zone,
 {
 	struct transfer t = { .peer = peer, .zone = zone, .detail = detail,
 	    .dlen = dlen };
-	unsigned attempt;
+	unsigned attempt, busy = 0;
 	int rc = XFED_ETIMEOUT;
 
 	memset(data, 0, sizeof(*data));
@@ -241,6 +248,18 @@ xfed_zone_read(const struct xfed_peer *peer, const ldns_rdf *zone,
 	for (attempt = 0; attempt <= peer->retries; attempt++) {
 		transfer_reset(&t);
 		rc = run_transfer(&t);
+		if (rc == XFED_ERCODE && t.rcode == LDNS_RCODE_SERVFAIL &&
+		    busy < BUSY_TRIES) {
+			/*
+			 * BIND answers SERVFAIL when too many transfers run at
+			 * once (transfers-out): a short pause, not a failure.
+			 */
+			log_debug("%s; trying again", detail);
+			if ((rc = xfed_net_pause(BUSY_PAUSE_MS << busy++)) != 0)
+				break;
+			attempt--;
+			continue;
+		}
 		if (rc != XFED_ETIMEOUT && rc != XFED_ENETWORK)
 			break;
 		log_debug("%s", detail);

@@ -75,6 +75,7 @@ struct xfed_config {
 	char			*audit_log;
 	char			*state_dir;
 	char			*metrics_file;	/* Prometheus textfile, or NULL */
+	char			*audit_chain_key; /* key file for a keyed chain */
 	unsigned		 max_deletes;
 	unsigned		 concurrency;	/* zones synced at once, 1..64 */
 

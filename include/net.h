@@ -21,6 +21,9 @@
 void	xfed_net_set_cancel_fd(int fd);		/* -1: none */
 int	xfed_net_cancel_fd(void);
 
+/* Wait ms milliseconds; XFED_ECANCELED if cancelled meanwhile, else 0. */
+int	xfed_net_pause(unsigned ms);
+
 /* Parse an IP literal and port into a socket address; 0 or XFED_EINVAL. */
 int	xfed_sockaddr(const char *ip, uint16_t port,
 	    struct sockaddr_storage *ss, socklen_t *len);

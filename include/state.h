@@ -8,11 +8,21 @@
 #define XFED_STATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct xfed_state_zone {
 	char	*zone;		/* "contoso.com." */
 	char	*server;	/* "127.0.0.1#53" the zone was last sent to */
 	char	*key;		/* key name used, or "" */
+	/*
+	 * The last verified full read that found the zone in sync: its SOA
+	 * serial, a digest of what was declared for the zone then, and when
+	 * (0: none).  While the serial has not moved and the declaration is
+	 * the same, the zone is still in sync and need not be transferred.
+	 */
+	uint32_t serial;
+	char	 digest[65];
+	uint64_t checked;
 };
 
 struct xfed_state {
@@ -25,9 +35,12 @@ int	xfed_state_load(const char *dir, struct xfed_state *st);
 int	xfed_state_save(const char *dir, const struct xfed_state *st);
 void	xfed_state_clear(struct xfed_state *st);
 
-/* Insert or update a zone; remove a zone (no-op when absent). */
+/* Insert or update a zone (forgetting its in-sync mark); remove a zone. */
 void	xfed_state_set(struct xfed_state *st, const char *zone,
 	    const char *server, const char *key);
+/* Record that a full read found the zone in sync at serial. */
+void	xfed_state_mark_in_sync(struct xfed_state *st, const char *zone,
+	    uint32_t serial, const char *digest, uint64_t when);
 void	xfed_state_remove(struct xfed_state *st, const char *zone);
 const struct xfed_state_zone *xfed_state_find(const struct xfed_state *st,
 	    const char *zone);

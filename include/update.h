@@ -11,8 +11,12 @@
 #include "dns.h"
 #include "plan.h"
 
-/* Payload budget of one message; the rest is header, zone and TSIG. */
-#define XFED_UPDATE_BUDGET	(32 * 1024)
+/*
+ * Payload budget of one message, counted as uncompressed RR sizes (an
+ * upper bound of what they take on the wire); the rest of the 65,535
+ * octets is the header, the zone and the TSIG record.
+ */
+#define XFED_UPDATE_BUDGET	(60 * 1024)
 
 struct xfed_apply_result {
 	int	 status;	/* 0; XFED_ESTALE: prerequisites failed; else failure */

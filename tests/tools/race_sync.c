@@ -41,7 +41,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (xfed_config_load(argv[1], stderr, &cfg) != 0)
 		return 1;
-	if (xfed_audit_open(cfg->audit_log, &audit) != 0)
+	if (xfed_audit_open_config(cfg, &audit) != 0)
 		return 1;
 	so.hook_arg = argv[2];
 	xfed_sync_run(cfg, audit, &so, &rep);
