@@ -22,7 +22,9 @@ soa_in(const ldns_rr_list *section, const ldns_rdf *name)
 	for (i = 0; i < ldns_rr_list_rr_count(section); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(section, i);
 
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA)
+		/* A record without its data (possible on the wire) is no SOA. */
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA ||
+		    ldns_rr_rd_count(rr) != 7)
 			continue;
 		if (ldns_dname_compare(ldns_rr_owner(rr), name) == 0 ||
 		    ldns_dname_is_subdomain(name, ldns_rr_owner(rr)))
@@ -131,7 +133,7 @@ lookup(const struct xfed_peer *resolver, const ldns_rdf *host,
 	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(an, i);
 
-		if (ldns_rr_get_type(rr) != type)
+		if (ldns_rr_get_type(rr) != type || ldns_rr_rd_count(rr) != 1)
 			continue;
 		*addrs = xreallocarray(*addrs, *n + 1, sizeof(char *));
 		(*addrs)[(*n)++] = ldns_rdf2str(ldns_rr_rdf(rr, 0));

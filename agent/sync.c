@@ -600,7 +600,7 @@ find_aliases(struct run *r)
 /* Read and plan; 0 with *plan, or a failure recorded in z. */
 static int
 read_and_plan(struct run *r, const struct job *j, struct xfed_zone_report *z,
-    struct xfed_plan **plan)
+    struct xfed_plan **plan, uint32_t *serial)
 {
 	struct xfed_zone_data data;
 	struct xfed_owned *names;
@@ -614,6 +614,7 @@ read_and_plan(struct run *r, const struct job *j, struct xfed_zone_report *z,
 		fail_zone(r, z, why);
 		return rc;
 	}
+	*serial = data.serial;
 	names = xcalloc(j->n, sizeof(*names));
 	blocked = xcalloc(j->n, sizeof(*blocked));
 	for (i = 0; i < j->n; i++) {
@@ -743,6 +744,115 @@ refuse_flapping(struct run *r, struct xfed_zone_report *z)
 }
 
 /*
+ * A digest of everything declared for the zone, in hex: if it differs from
+ * the one recorded at the last in-sync read, the zone must be read again.
+ */
+static void
+declared_digest(struct run *r, const struct job *j, char hex[65])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char d[32];
+	unsigned int dlen = sizeof(d);
+	size_t i, k;
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	EVP_DigestUpdate(md, r->cfg->owner, strlen(r->cfg->owner) + 1);
+	EVP_DigestUpdate(md, j->peer.label, strlen(j->peer.label) + 1);
+	for (i = 0; i < j->n; i++) {
+		const ldns_rr_list *l = j->names[i]->rrs;
+
+		for (k = 0; k < ldns_rr_list_rr_count(l); k++) {
+			char *line = xfed_rr_to_line(ldns_rr_list_rr(l, k));
+
+			EVP_DigestUpdate(md, line, strlen(line) + 1);
+			free(line);
+		}
+		EVP_DigestUpdate(md, "|", 1);
+	}
+	EVP_DigestFinal_ex(md, d, &dlen);
+	EVP_MD_CTX_free(md);
+	for (i = 0; i < sizeof(d); i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* The zone's SOA serial, from a signed, verified answer; 0 or an error. */
+static int
+query_serial(const struct job *j, uint32_t *serial)
+{
+	struct xfed_exchange ex;
+	const ldns_rr_list *an;
+	ldns_pkt *q;
+	size_t i;
+	int rc;
+
+	q = ldns_pkt_query_new(ldns_rdf_clone(j->zone), LDNS_RR_TYPE_SOA,
+	    LDNS_RR_CLASS_IN, 0);
+	if (q == NULL)
+		return XFED_ENOMEM;
+	rc = xfed_dns_exchange(&j->peer, q, &ex);
+	ldns_pkt_free(q);
+	if (rc == 0) {
+		rc = XFED_EMALFORMED;
+		an = ldns_pkt_answer(ex.answer);
+		for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+			    ldns_rr_rd_count(rr) == 7 &&
+			    ldns_dname_compare(ldns_rr_owner(rr), j->zone) == 0) {
+				*serial = ldns_rdf2native_int32(
+				    ldns_rr_rdf(rr, 2));
+				rc = 0;
+			}
+		}
+	}
+	xfed_exchange_clear(&ex);
+	return rc;
+}
+
+/*
+ * A full read found this zone in sync at serial S, the declaration has
+ * not changed since, and the primary still says S: every change to a
+ * zone, dynamic or not, moves its serial, so the zone is still in sync.
+ * A full read is forced at least every XFED_FULL_READ_SECONDS anyway.
+ */
+static bool
+unchanged_since_last_read(struct run *r, const struct job *j,
+    const char *declared)
+{
+	const struct xfed_state_zone *sz;
+	uint64_t now = xfed_wall_seconds();
+	uint32_t serial = 0, was;
+	bool candidate;
+
+	pthread_mutex_lock(&r->lock);
+	sz = xfed_state_find(&r->state, j->zone_str);
+	candidate = sz != NULL && sz->checked != 0 &&
+	    now - sz->checked < XFED_FULL_READ_SECONDS &&
+	    strcmp(sz->server, j->peer.label) == 0 &&
+	    strcmp(sz->digest, declared) == 0;
+	was = candidate ? sz->serial : 0;
+	pthread_mutex_unlock(&r->lock);
+	if (!candidate || query_serial(j, &serial) != 0)
+		return false;
+	log_debug("zone %s: serial %u unchanged since the last full read",
+	    j->zone_str, serial);
+	return serial == was;
+}
+
+static void
+mark_in_sync(struct run *r, const struct job *j, uint32_t serial,
+    const char *declared)
+{
+	if (r->opts->dry_run)
+		return;
+	pthread_mutex_lock(&r->lock);
+	xfed_state_mark_in_sync(&r->state, j->zone_str, serial, declared,
+	    xfed_wall_seconds());
+	pthread_mutex_unlock(&r->lock);
+}
+
+/*
  * Bring one zone in sync: read, plan, apply; on a failed prerequisite, or
  * to confirm what was applied, read and plan again (bounded).
  */
@@ -753,12 +863,20 @@ sync_job(struct run *r, const struct job *j)
 	struct xfed_apply_result res;
 	struct xfed_plan *plan = NULL;
 	unsigned char digest[32];
+	char declared[65];
+	uint32_t serial = 0;
 	unsigned round;
 	bool applied = false;
 
+	declared_digest(r, j, declared);
+	if (unchanged_since_last_read(r, j, declared)) {
+		z->result = XFED_ZONE_IN_SYNC;
+		flap_settled(r, j);
+		return;
+	}
 	for (round = 0; round <= XFED_SYNC_MAX_ROUNDS; round++) {
 		xfed_plan_free(plan);
-		if (read_and_plan(r, j, z, &plan) != 0)
+		if (read_and_plan(r, j, z, &plan, &serial) != 0)
 			return;
 		if (round == 0 && r->opts->after_read != NULL) {
 			pthread_mutex_lock(&r->lock);
@@ -817,6 +935,8 @@ sync_job(struct run *r, const struct job *j)
 		z->result = plan->n_conflicts > 0 ? XFED_ZONE_CONFLICT :
 		    applied ? XFED_ZONE_CHANGED : XFED_ZONE_IN_SYNC;
 		remember_zone(r, j, plan);
+		if (plan->n_conflicts == 0)
+			mark_in_sync(r, j, serial, declared);
 	}
 	xfed_plan_free(plan);
 }

@@ -117,7 +117,8 @@ collect(struct transfer *t, const ldns_pkt *pkt)
 			return fail(t, XFED_EMALFORMED, "%s: records after "
 			    "the closing SOA of %s", t->peer->label,
 			    t->zname);
-		if (ldns_rr_list_rr_count(t->rrs) == 0 && !soa)
+		if (ldns_rr_list_rr_count(t->rrs) == 0 &&
+		    (!soa || ldns_rr_rd_count(rr) != 7))
 			return fail(t, XFED_EMALFORMED, "%s: transfer of %s "
 			    "does not start with its SOA", t->peer->label,
 			    t->zname);

@@ -30,6 +30,10 @@
 # libclang-rt-14-dev).
 set -uo pipefail
 
+# Everything is in main, read whole before it runs: editing this file while
+# a long run is under way cannot derail it.
+main() {
+
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$root" || exit 1
@@ -180,3 +184,6 @@ for t in $TARGETS; do
 	fi
 done
 exit $failed
+}
+
+main "$@"

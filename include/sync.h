@@ -20,6 +20,9 @@
 #define XFED_EXIT_FAILED	2
 #define XFED_EXIT_LIMIT		3
 
+/* A zone unchanged by its serial is still read in full this often. */
+#define XFED_FULL_READ_SECONDS	3600
+
 /* Re-read and re-plan at most this often when the zone moves under us. */
 #define XFED_SYNC_MAX_ROUNDS	3
 
