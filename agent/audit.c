@@ -36,12 +36,21 @@ struct xfed_chain {
 };
 
 /*
- * The daemon writes from its sync thread and its event loop (reloads,
+ * The daemon writes from its sync threads and its event loop (reloads,
  * SIGUSR1), so every operation holds mu; flock only keeps other
  * processes out, as threads share the one open file.
+ *
+ * Durability is a group commit: a record is written under mu, then its
+ * writer waits, under sync_mu, for a flush that began after its write.
+ * When zones are synced side by side one fdatasync serves all the records
+ * written meanwhile, and still no writer goes on before its record is on
+ * disk.
  */
 struct xfed_audit {
 	pthread_mutex_t		 mu;
+	pthread_mutex_t		 sync_mu;
+	uint64_t		 written;	/* records written (under mu) */
+	uint64_t		 synced;	/* of those, flushed (sync_mu) */
 	char			*path;
 	int			 fd;
 	bool			 nofsync;
@@ -280,6 +289,7 @@ xfed_audit_open(const char *path, struct xfed_audit **out)
 	}
 	a = xcalloc(1, sizeof(*a));
 	pthread_mutex_init(&a->mu, NULL);
+	pthread_mutex_init(&a->sync_mu, NULL);
 	a->path = xstrdup(path);
 	a->fd = fd;
 	a->known_size = -1;
@@ -289,22 +299,33 @@ xfed_audit_open(const char *path, struct xfed_audit **out)
 	return 0;
 }
 
+static void	save_chain_file(const struct xfed_audit *);
+
 int
 xfed_audit_reopen(struct xfed_audit *a)
 {
 	int fd;
 
+	pthread_mutex_lock(&a->sync_mu);
 	pthread_mutex_lock(&a->mu);
 	if ((fd = open_log(a->path)) == -1) {
 		log_warn("reopening audit log %s; keeping the old file", a->path);
 		pthread_mutex_unlock(&a->mu);
+		pthread_mutex_unlock(&a->sync_mu);
 		return XFED_EIO;
 	}
+	/* Everything written to the old file is on disk before it goes. */
+	if (!a->nofsync && fdatasync(a->fd) == -1)
+		log_warn("audit log %s: flush before reopening", a->path);
+	a->synced = a->written;
 	close(a->fd);
 	a->fd = fd;
+	if (a->last != NULL)
+		save_chain_file(a);
 	/* a->last stays: an empty new file links to the old file's end. */
 	a->known_size = -1;
 	pthread_mutex_unlock(&a->mu);
+	pthread_mutex_unlock(&a->sync_mu);
 	return 0;
 }
 
@@ -315,6 +336,8 @@ xfed_audit_close(struct xfed_audit *a)
 
 	if (a == NULL)
 		return;
+	if (a->last != NULL)
+		save_chain_file(a);
 	close(a->fd);
 	xfed_chain_free(a->chain);
 	for (i = 0; i < a->nsecrets; i++) {
@@ -326,6 +349,7 @@ xfed_audit_close(struct xfed_audit *a)
 	free(a->last);
 	free(a->path);
 	pthread_mutex_destroy(&a->mu);
+	pthread_mutex_destroy(&a->sync_mu);
 	free(a);
 }
 
@@ -665,9 +689,35 @@ write_all_once(struct xfed_audit *a, const char *s, size_t len)
 	} while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)len)
 		return XFED_EIO;
-	if (!a->nofsync && fsync(a->fd) == -1)
-		return XFED_EIO;
 	return 0;
+}
+
+/*
+ * Wait until record number seq is on disk: flush, unless a flush that
+ * started after it was written has already covered it.
+ */
+static int
+flush_through(struct xfed_audit *a, uint64_t seq)
+{
+	uint64_t upto;
+	int fd, rc = 0;
+
+	if (a->nofsync)
+		return 0;
+	pthread_mutex_lock(&a->sync_mu);
+	if (a->synced < seq) {
+		pthread_mutex_lock(&a->mu);
+		upto = a->written;
+		fd = a->fd;
+		pthread_mutex_unlock(&a->mu);
+		/* fdatasync: the size is flushed too, the times need not be. */
+		if (fdatasync(fd) == -1)
+			rc = XFED_EIO;
+		else
+			a->synced = upto;
+	}
+	pthread_mutex_unlock(&a->sync_mu);
+	return rc;
 }
 
 /* The chain file: a copy of the last record, replaced atomically. */
@@ -696,7 +746,8 @@ save_chain_file(const struct xfed_audit *a)
 
 /* Under the lock: where the file ends now, then one write. */
 static int
-append_locked(struct xfed_audit *a, const char *event, json_t *record)
+append_locked(struct xfed_audit *a, const char *event, json_t *record,
+    uint64_t *seq)
 {
 	struct stat st;
 	json_t *withheld;
@@ -733,7 +784,13 @@ append_locked(struct xfed_audit *a, const char *event, json_t *record)
 	if ((rc = write_all_once(a, buf, off + len + 1)) == 0) {
 		remember_last(a, text, len);
 		a->known_size = st.st_size + (off_t)(off + len + 1);
-		save_chain_file(a);
+		*seq = ++a->written;
+		/*
+		 * The copy of the last record that links a rotated log after
+		 * a restart: refreshed once a sync, not for every record.
+		 */
+		if (strcmp(event, "sync-end") == 0)
+			save_chain_file(a);
 	} else
 		a->known_size = -1;
 	free(buf);
@@ -744,6 +801,7 @@ append_locked(struct xfed_audit *a, const char *event, json_t *record)
 int
 xfed_audit_write(struct xfed_audit *a, const char *event, json_t *record)
 {
+	uint64_t seq = 0;
 	int rc, saved;
 
 	if (record == NULL)
@@ -752,10 +810,12 @@ xfed_audit_write(struct xfed_audit *a, const char *event, json_t *record)
 	/* Another writer (xfedd --once beside the daemon) must not fork it. */
 	while (flock(a->fd, LOCK_EX) == -1 && errno == EINTR)
 		;
-	rc = append_locked(a, event, record);
+	rc = append_locked(a, event, record, &seq);
 	saved = errno;
 	flock(a->fd, LOCK_UN);
 	pthread_mutex_unlock(&a->mu);
+	if (rc == 0)
+		rc = flush_through(a, seq);
 	json_decref(record);
 	errno = saved;
 	if (rc != 0)

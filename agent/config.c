@@ -10,6 +10,10 @@
  * the comments before libconfuse sees the text: libconfuse 3.3 counts two
  * lines too many for every comment, so its own messages would point at the
  * wrong line.
+ *
+ * The scan also records where each top-level section lies, so that many
+ * domain sections can be parsed a batch at a time (see BATCH): a single
+ * libconfuse tree costs time quadratic in their number.
  */
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,18 +53,58 @@
 #define ALG_LIST	"hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, " \
 			"hmac-sha384, hmac-sha512"
 
-/* Where an option or section starts in the text. */
+/*
+ * libconfuse compares each new titled section with every earlier one of
+ * its kind, so one tree of n domains costs O(n^2), and it keeps about
+ * 3 KiB per section.  When the top level splits cleanly into statements
+ * (struct ctx, regular), the domain sections are parsed BATCH at a time,
+ * each batch in a tree of its own, and the rest of the text in one more.
+ */
+#define BATCH		64
+
+enum skind {
+	SK_KEY,
+	SK_SERVER,
+	SK_PROXY,
+	SK_DOMAIN,
+	SK_OTHER,
+};
+#define SK_N		SK_OTHER
+
+static const char *const sk_names[SK_N] = {
+	"tsig-key", "server", "proxy", "domain"
+};
+
+/* Where an option or section starts in the text (names point into it). */
 struct optline {
-	char	*name;
-	int	 line;
+	const char	*name;
+	unsigned	 len;
+	int		 line;
 };
 
 struct secinfo {
-	char		*kind;		/* NULL for the top level */
-	char		*title;
-	int		 line;
+	const char	*kind;		/* NULL for the top level */
+	const char	*title;
 	struct optline	*opts;
-	size_t		 nopts;
+	size_t		 start;		/* bytes [start, end) of the text */
+	size_t		 end;
+	unsigned	 kindlen;
+	unsigned	 titlelen;
+	unsigned	 nopts;
+	enum skind	 k;
+	int		 line;		/* of the kind word */
+	int		 brace;		/* of the opening brace */
+};
+
+/*
+ * libconfuse's messages in a split parse, held until it is known which
+ * one pass over the whole text would have met first.
+ */
+struct capture {
+	char	*text;
+	size_t	 len;
+	int	 line;		/* of the first message */
+	int	 n;
 };
 
 struct ctx {
@@ -68,8 +112,22 @@ struct ctx {
 	FILE			*err;
 	int			 nerr;
 	char			*dir;		/* base of relative key files */
+	const char		*text;		/* as given */
 	struct secinfo		*secs;		/* [0] is the top level */
-	size_t			 nsecs;
+	size_t			 nsecs, capsecs;
+	struct optline		*opts;		/* of sections 1.., in order */
+	size_t			 nopts, capopts;
+	struct optline		*topopts;	/* of the top level */
+	size_t			 ntopopts, captopopts;
+	size_t			*byk[SK_N];	/* indexes in secs, per kind */
+	size_t			 nbyk[SK_N];
+	size_t			*renames;	/* offsets of top-level TOP_KEY */
+	size_t			 nrenames;
+	bool			 regular;	/* top level splits cleanly */
+	bool			 quiet;		/* libconfuse errors: capture */
+	bool			 cfailed;
+	struct capture		*cap;		/* or NULL: drop them */
+	int			 lineoff;	/* of the text libconfuse reads */
 	struct xfed_config	*cfg;
 };
 
@@ -78,6 +136,7 @@ struct where {
 	struct ctx	*c;
 	cfg_t		*sec;
 	struct secinfo	*si;
+	int		 lineoff;	/* first line of sec's text, less 1 */
 };
 
 /* libconfuse's error callback has no user pointer. */
@@ -104,13 +163,15 @@ cerr(struct ctx *c, int line, const char *fmt, ...)
 static int
 opt_line(struct where *w, const char *opt)
 {
-	size_t i;
+	const struct optline	*o;
+	size_t			 i, n = opt != NULL ? strlen(opt) : 0;
 
 	if (w->si == NULL)
-		return w->sec->line;
+		return w->sec->line + w->lineoff;
 	for (i = w->si->nopts; opt != NULL && i > 0; i--) {
-		if (strcmp(w->si->opts[i - 1].name, opt) == 0)
-			return w->si->opts[i - 1].line;
+		o = &w->si->opts[i - 1];
+		if (o->len == n && memcmp(o->name, opt, n) == 0)
+			return o->line;
 	}
 	return w->si->line;
 }
@@ -133,10 +194,47 @@ werr(struct where *w, const char *opt, const char *fmt, ...)
 }
 
 static void
+capture_add(struct ctx *c, cfg_t *cfg, const char *fmt, va_list ap)
+{
+	struct capture	*k = c->cap;
+	va_list		 ap2;
+	char		*msg, *full;
+	size_t		 n;
+	int		 len, line = cfg->line + c->lineoff;
+
+	va_copy(ap2, ap);
+	len = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	msg = xmalloc(len > 0 ? (size_t)len + 1 : 1);
+	*msg = '\0';
+	if (len > 0)
+		vsnprintf(msg, (size_t)len + 1, fmt, ap);
+	if (cfg_title(cfg) != NULL)
+		full = xasprintf("%s:%d: %s \"%s\": %s\n", c->file, line,
+		    cfg_name(cfg), cfg_title(cfg), msg);
+	else
+		full = xasprintf("%s:%d: %s\n", c->file, line, msg);
+	n = strlen(full);
+	k->text = xreallocarray(k->text, k->len + n + 1, 1);
+	memcpy(k->text + k->len, full, n + 1);
+	k->len += n;
+	if (k->n++ == 0)
+		k->line = line;
+	free(msg);
+	free(full);
+}
+
+static void
 confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	struct ctx *c = parse_ctx;
 
+	if (c->quiet) {
+		c->cfailed = true;
+		if (c->cap != NULL)
+			capture_add(c, cfg, fmt, ap);
+		return;
+	}
 	fprintf(c->err, "%s:%d: ", c->file, cfg->line);
 	if (cfg_title(cfg) != NULL)
 		fprintf(c->err, "%s \"%s\": ", cfg_name(cfg), cfg_title(cfg));
@@ -172,6 +270,7 @@ struct clex {
 	int		 line;
 	const char	*base;
 	char		*copy;		/* the text with comments blanked */
+	bool		 odd;		/* libconfuse may see other tokens */
 };
 
 /* Blank the comment that ends before lx->p, keeping its newlines. */
@@ -197,6 +296,9 @@ clex_skip(struct clex *lx)
 			lx->line++;
 			lx->p++;
 		} else if (isspace((unsigned char)*lx->p)) {
+			/* libconfuse takes \v and \f for word characters. */
+			if (strchr(" \t\r", *lx->p) == NULL)
+				lx->odd = true;
 			lx->p++;
 		} else if (*lx->p == '#' ||
 		    (lx->p[0] == '/' && lx->p[1] == '/')) {
@@ -227,6 +329,10 @@ clex_string(struct clex *lx, struct token *tk)
 	tk->t = CT_STRING;
 	tk->s = lx->p;
 	while (*lx->p != '\0' && *lx->p != q) {
+		/* libconfuse's ${VAR} ends at the first '}', even past q. */
+		if (q == '"' && lx->p[0] == '$' && lx->p[1] == '{' &&
+		    lx->p[strcspn(lx->p, "}\"\n")] != '}')
+			lx->odd = true;
 		if (*lx->p == '\\' && lx->p[1] != '\0')
 			lx->p++;
 		if (*lx->p == '\n')
@@ -241,6 +347,8 @@ clex_string(struct clex *lx, struct token *tk)
 static void
 clex_next(struct clex *lx, struct token *tk)
 {
+	const char *p;
+
 	clex_skip(lx);
 	tk->line = lx->line;
 	tk->s = lx->p;
@@ -281,6 +389,11 @@ clex_next(struct clex *lx, struct token *tk)
 			lx->p++;
 		tk->t = CT_WORD;
 		tk->n = (size_t)(lx->p - tk->s);
+		/* libconfuse splits words at '+' and '*'; ${VAR} is one. */
+		for (p = tk->s; p < lx->p; p++) {
+			if (strchr("+*$", *p) != NULL)
+				lx->odd = true;
+		}
 		return;
 	}
 	lx->p++;
@@ -296,36 +409,75 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* Room for element n of *p, which holds *cap. */
+static void *
+grow(void *p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap == 0 ? 16 : *cap * 2;
+	return xreallocarray(p, *cap, size);
+}
+
+static enum skind
+tok_kind(const struct token *tk)
+{
+	size_t k;
+
+	for (k = 0; tk->t == CT_WORD && k < SK_N; k++) {
+		if (tk->n == strlen(sk_names[k]) &&
+		    memcmp(tk->s, sk_names[k], tk->n) == 0)
+			return (enum skind)k;
+	}
+	return SK_OTHER;
+}
+
 static void
 scan_option(struct ctx *c, size_t sec, const struct token *name)
 {
-	struct secinfo *si = &c->secs[sec];
+	struct optline *o;
 
-	si->opts = xreallocarray(si->opts, si->nopts + 1, sizeof(*si->opts));
-	si->opts[si->nopts].name = xstrndup(name->s, name->n);
-	si->opts[si->nopts].line = name->line;
-	si->nopts++;
+	if (sec == 0) {
+		c->topopts = grow(c->topopts, &c->captopopts, c->ntopopts,
+		    sizeof(*c->topopts));
+		o = &c->topopts[c->ntopopts++];
+	} else {
+		c->opts = grow(c->opts, &c->capopts, c->nopts,
+		    sizeof(*c->opts));
+		o = &c->opts[c->nopts++];
+		c->secs[sec].nopts++;
+	}
+	o->name = name->s;
+	o->len = (unsigned)name->n;
+	o->line = name->line;
 }
 
 /* A section opens: "kind title {" or "kind {". */
 static size_t
-scan_section(struct ctx *c, const struct token *p2, const struct token *p1)
+scan_section(struct ctx *c, const struct token *p2, const struct token *p1,
+    const struct token *brace)
 {
 	struct secinfo *si;
 
-	c->secs = xreallocarray(c->secs, c->nsecs + 1, sizeof(*c->secs));
+	c->secs = grow(c->secs, &c->capsecs, c->nsecs, sizeof(*c->secs));
 	si = &c->secs[c->nsecs];
 	memset(si, 0, sizeof(*si));
 	if (p2->t == CT_WORD && (p1->t == CT_STRING || p1->t == CT_WORD)) {
-		si->kind = xstrndup(p2->s, p2->n);
-		si->title = xstrndup(p1->s, p1->n);
+		si->kind = p2->s;
+		si->kindlen = (unsigned)p2->n;
+		si->k = tok_kind(p2);
+		si->title = p1->s;
+		si->titlelen = (unsigned)p1->n;
 		si->line = p2->line;
+		si->start = (size_t)(p2->s - c->text);
 	} else {
-		si->kind = p1->t == CT_WORD ? xstrndup(p1->s, p1->n) :
-		    xstrdup("?");
-		si->title = xstrdup("");
+		si->kind = p1->t == CT_WORD ? p1->s : "?";
+		si->kindlen = p1->t == CT_WORD ? (unsigned)p1->n : 1;
+		si->k = tok_kind(p1);
+		si->title = "";
 		si->line = p1->line;
 	}
+	si->brace = brace->line;
 	return c->nsecs++;
 }
 
@@ -340,8 +492,9 @@ scan_unclosed(struct ctx *c, const struct brace *b, size_t sec)
 	struct secinfo *si = &c->secs[sec];
 
 	if (!b->list && sec != 0)
-		cerr(c, si->line, "%s \"%s\": section is not closed "
-		    "(missing '}')", si->kind, si->title);
+		cerr(c, si->line, "%.*s \"%.*s\": section is not closed "
+		    "(missing '}')", (int)si->kindlen, si->kind,
+		    (int)si->titlelen, si->title);
 	else
 		cerr(c, b->line, "'{' is not closed (missing '}')");
 }
@@ -354,121 +507,303 @@ is_word(const struct token *tk, const char *w)
 }
 
 /*
- * The top-level option "tsig-key = NAME" (the key for discovered
- * primaries) shares its name with the tsig-key sections, which libconfuse
- * cannot express: the scan renames it to TOP_KEY_OPT for libconfuse.
+ * Where the top level is between two tokens, for splitting it: only
+ * "name = value", "name = { ... }" and "kind title { ... }" with a known
+ * kind are regular; anything else (even what libconfuse accepts, such as
+ * a quoted option name) sends the whole text through one libconfuse pass,
+ * which then reports what it reports.
  */
-static char *
-rename_top_key(const char *copy, const size_t *offs, size_t n)
-{
-	size_t	 len = strlen(copy), i, from = 0, at = 0;
-	char	*out;
+enum tstate {
+	TS_NAME,		/* between statements */
+	TS_AFTER_NAME,
+	TS_AFTER_TITLE,
+	TS_VALUE,
+	TS_IN,			/* inside a section or list */
+	TS_BAD,
+};
 
-	out = xmalloc(len + n * strlen(TOP_KEY_OPT) + 1);
-	for (i = 0; i < n; i++) {
-		memcpy(out + at, copy + from, offs[i] - from);
-		at += offs[i] - from;
-		memcpy(out + at, TOP_KEY_OPT, strlen(TOP_KEY_OPT));
-		at += strlen(TOP_KEY_OPT);
-		from = offs[i] + strlen(TOP_KEY);
+/* The next state on token tk at the top level; p1 is the token before. */
+static enum tstate
+top_step(enum tstate st, const struct token *p1, const struct token *tk)
+{
+	bool kind = tok_kind(p1) != SK_OTHER;
+
+	switch (st) {
+	case TS_NAME:
+		return tk->t == CT_WORD ? TS_AFTER_NAME : TS_BAD;
+	case TS_AFTER_NAME:
+		if (tk->t == CT_ASSIGN)
+			return !kind || is_word(p1, TOP_KEY) ? TS_VALUE :
+			    TS_BAD;
+		if (tk->t == CT_STRING || tk->t == CT_WORD)
+			return kind ? TS_AFTER_TITLE : TS_BAD;
+		return TS_BAD;
+	case TS_AFTER_TITLE:
+		return tk->t == CT_LBRACE ? TS_IN : TS_BAD;
+	case TS_VALUE:
+		if (tk->t == CT_STRING || tk->t == CT_WORD)
+			return TS_NAME;
+		return tk->t == CT_LBRACE ? TS_IN : TS_BAD;
+	default:
+		return TS_BAD;
 	}
-	memcpy(out + at, copy + from, len - from + 1);
-	return out;
+}
+
+/* Index the sections by kind, and point each at its options. */
+static void
+scan_index(struct ctx *c)
+{
+	struct secinfo	*si;
+	size_t		 i, k, n[SK_N + 1] = { 0 }, o = 0;
+
+	/* Give back what grow() took beyond the need. */
+	c->secs = xreallocarray(c->secs, c->nsecs, sizeof(*c->secs));
+	if (c->nopts > 0)
+		c->opts = xreallocarray(c->opts, c->nopts, sizeof(*c->opts));
+	c->secs[0].opts = c->topopts;
+	c->secs[0].nopts = (unsigned)c->ntopopts;
+	for (i = 1; i < c->nsecs; i++)
+		n[c->secs[i].k]++;
+	for (k = 0; k < SK_N; k++)
+		c->byk[k] = xcalloc(n[k], sizeof(*c->byk[k]));
+	for (i = 1; i < c->nsecs; i++) {
+		si = &c->secs[i];
+		si->opts = c->opts != NULL ? c->opts + o : NULL;
+		o += si->nopts;
+		if (si->k != SK_OTHER)
+			c->byk[si->k][c->nbyk[si->k]++] = i;
+	}
 }
 
 /*
- * Returns the text with its comments blanked out, for libconfuse; it may
- * hold secrets, so it is wiped before it is freed.
+ * Blanks out the comments of text, in place, for libconfuse.  The
+ * top-level option tsig-key is left for build_text() to rename.
  */
-static char *
-scan_text(struct ctx *c, const char *text)
+static void
+scan_text(struct ctx *c, char *text)
 {
-	struct clex	 lx = { text, 1, text, xstrdup(text) };
+	struct clex	 lx = { text, 1, text, text, false };
 	struct token	 p2 = { CT_OTHER, "", 0, 0 }, p1 = p2, tk;
 	struct brace	*stack = NULL;
-	size_t		 depth = 0, cur = 0, *renames = NULL, nrenames = 0;
-	char		*out;
+	size_t		 depth = 0, cur = 0, capstack = 0, caprenames = 0;
+	enum tstate	 st = TS_NAME;
 
-	c->secs = xcalloc(1, sizeof(*c->secs));
+	c->text = text;
+	c->secs = grow(NULL, &c->capsecs, 0, sizeof(*c->secs));
+	memset(&c->secs[0], 0, sizeof(c->secs[0]));
 	c->secs[0].line = 1;
 	c->nsecs = 1;
 	for (clex_next(&lx, &tk); tk.t != CT_EOF; clex_next(&lx, &tk)) {
+		if (depth == 0)
+			st = top_step(st, &p1, &tk);
 		if (tk.t == CT_ASSIGN && p1.t == CT_WORD) {
 			scan_option(c, cur, &p1);
 			if (depth == 0 && is_word(&p1, TOP_KEY)) {
-				renames = xreallocarray(renames, nrenames + 1,
-				    sizeof(*renames));
-				renames[nrenames++] = (size_t)(p1.s - text);
+				c->renames = grow(c->renames, &caprenames,
+				    c->nrenames, sizeof(*c->renames));
+				c->renames[c->nrenames++] =
+				    (size_t)(p1.s - text);
 			}
 		} else if (tk.t == CT_LBRACE) {
-			stack = xreallocarray(stack, depth + 1,
+			stack = grow(stack, &capstack, depth,
 			    sizeof(*stack));
 			stack[depth].list = p1.t == CT_ASSIGN;
 			stack[depth].line = tk.line;
 			if (depth == 0 && !stack[depth].list)
-				cur = scan_section(c, &p2, &p1);
+				cur = scan_section(c, &p2, &p1, &tk);
 			depth++;
 		} else if (tk.t == CT_RBRACE && depth > 0) {
-			if (--depth == 0)
+			if (--depth == 0) {
+				c->secs[cur].end = (size_t)(lx.p - text);
 				cur = 0;
+				if (st == TS_IN)
+					st = TS_NAME;
+			}
 		}
 		p2 = p1;
 		p1 = tk;
 	}
-	if (depth > 0)
+	if (depth > 0) {
 		scan_unclosed(c, &stack[0], cur);
+		st = TS_BAD;
+	}
+	c->regular = st == TS_NAME && !lx.odd;
 	free(stack);
-	if (nrenames == 0)
-		return lx.copy;
-	out = rename_top_key(lx.copy, renames, nrenames);
-	OPENSSL_cleanse(lx.copy, strlen(lx.copy));
-	free(lx.copy);
-	free(renames);
+	scan_index(c);
+}
+
+/*
+ * The scanned text for libconfuse.  The top-level option "tsig-key = NAME"
+ * (the key for discovered primaries) shares its name with the tsig-key
+ * sections, which libconfuse cannot express: it is renamed TOP_KEY_OPT.
+ * With cut, each domain section is replaced by a space and its line
+ * breaks, so that every line keeps its number.
+ */
+static char *
+build_text(struct ctx *c, const char *copy, bool cut)
+{
+	size_t	 len = strlen(copy), kl = strlen(TOP_KEY);
+	size_t	 ol = strlen(TOP_KEY_OPT), nd = cut ? c->nbyk[SK_DOMAIN] : 0;
+	size_t	 at = 0, from = 0, ri = 0, di = 0, r, d, i;
+	char	*out;
+
+	out = xmalloc(len + c->nrenames * ol + nd + 1);
+	for (;;) {
+		r = ri < c->nrenames ? c->renames[ri] : len;
+		d = di < nd ? c->secs[c->byk[SK_DOMAIN][di]].start : len;
+		i = r < d ? r : d;
+		memcpy(out + at, copy + from, i - from);
+		at += i - from;
+		if (i == len)
+			break;
+		if (i == r) {
+			memcpy(out + at, TOP_KEY_OPT, ol);
+			at += ol;
+			from = r + kl;
+			ri++;
+			continue;
+		}
+		out[at++] = ' ';
+		from = c->secs[c->byk[SK_DOMAIN][di++]].end;
+		for (; i < from; i++) {
+			if (copy[i] == '\n')
+				out[at++] = '\n';
+		}
+	}
+	out[at] = '\0';
+	return out;
+}
+
+/*
+ * Domain sections first..first+n-1 of the scanned copy, with only a space
+ * and the line breaks of what lies between them; the text starts on the
+ * line of the first one.
+ */
+static char *
+batch_text(struct ctx *c, const char *copy, size_t first, size_t n)
+{
+	const size_t		*ix = c->byk[SK_DOMAIN] + first;
+	const struct secinfo	*si;
+	size_t			 i, j, size = 1, at = 0;
+	char			*out;
+
+	for (i = 0; i < n; i++) {
+		si = &c->secs[ix[i]];
+		size += si->end - si->start + 1;
+		for (j = i > 0 ? c->secs[ix[i - 1]].end : si->start;
+		    j < si->start; j++)
+			size += copy[j] == '\n';
+	}
+	out = xmalloc(size);
+	for (i = 0; i < n; i++) {
+		si = &c->secs[ix[i]];
+		if (i > 0) {
+			out[at++] = ' ';
+			for (j = c->secs[ix[i - 1]].end; j < si->start; j++) {
+				if (copy[j] == '\n')
+					out[at++] = '\n';
+			}
+		}
+		memcpy(out + at, copy + si->start, si->end - si->start);
+		at += si->end - si->start;
+	}
+	out[at] = '\0';
 	return out;
 }
 
 static void
 scan_free(struct ctx *c)
 {
-	size_t i, j;
+	size_t k;
 
-	for (i = 0; i < c->nsecs; i++) {
-		for (j = 0; j < c->secs[i].nopts; j++)
-			free(c->secs[i].opts[j].name);
-		free(c->secs[i].opts);
-		free(c->secs[i].kind);
-		free(c->secs[i].title);
+	for (k = 0; k < SK_N; k++) {
+		free(c->byk[k]);
+		c->byk[k] = NULL;
+		c->nbyk[k] = 0;
 	}
 	free(c->secs);
+	free(c->opts);
+	free(c->topopts);
+	free(c->renames);
 	c->secs = NULL;
-	c->nsecs = 0;
+	c->opts = c->topopts = NULL;
+	c->renames = NULL;
+	c->nsecs = c->nopts = c->ntopopts = c->nrenames = 0;
 }
 
-/* The scan's record of the idx-th section of this kind, if it has one. */
-static struct secinfo *
-scan_find(struct ctx *c, const char *kind, unsigned idx)
+/*
+ * w for section sec, the idx-th of kind k; the scan's record of it is only
+ * trusted when it saw the same title.
+ */
+static void
+where_set(struct where *w, struct ctx *c, cfg_t *sec, enum skind k,
+    size_t idx, int lineoff)
 {
-	size_t i;
+	const char	*t = cfg_title(sec);
+	struct secinfo	*si;
 
-	for (i = 1; i < c->nsecs; i++) {
-		if (strcmp(c->secs[i].kind, kind) != 0)
-			continue;
-		if (idx-- == 0)
-			return &c->secs[i];
-	}
-	return NULL;
+	w->c = c;
+	w->sec = sec;
+	w->lineoff = lineoff;
+	w->si = NULL;
+	if (idx >= c->nbyk[k])
+		return;
+	si = &c->secs[c->byk[k][idx]];
+	if (t != NULL && strlen(t) == si->titlelen &&
+	    memcmp(t, si->title, si->titlelen) == 0)
+		w->si = si;
 }
 
 static void
-where_sec(struct where *w, struct ctx *c, cfg_t *root, const char *kind,
+where_sec(struct where *w, struct ctx *c, cfg_t *root, enum skind k,
     unsigned idx)
 {
-	w->c = c;
-	w->sec = cfg_getnsec(root, kind, idx);
-	w->si = scan_find(c, kind, idx);
-	/* Only trust the scan when it saw the same section. */
-	if (w->si != NULL && strcmp(w->si->title, cfg_title(w->sec)) != 0)
-		w->si = NULL;
+	where_set(w, c, cfg_getnsec(root, sk_names[k], idx), k, idx, 0);
+}
+
+/*
+ * A table of indexes keyed by strings that key() finds for an index;
+ * open addressing, for the duplicate checks.
+ */
+typedef const char *(*hkey_fn)(const void *, size_t, size_t *);
+
+struct htab {
+	size_t		*slot;		/* index + 1; 0: free */
+	size_t		 mask;
+	hkey_fn		 key;
+	const void	*arg;
+};
+
+static void
+htab_init(struct htab *h, size_t n, hkey_fn key, const void *arg)
+{
+	size_t cap = 16;
+
+	while (cap < n + n / 2)
+		cap *= 2;
+	h->slot = xcalloc(cap, sizeof(*h->slot));
+	h->mask = cap - 1;
+	h->key = key;
+	h->arg = arg;
+}
+
+/* The slot for s: holding the index of an equal key + 1, or free. */
+static size_t *
+htab_slot(struct htab *h, const char *s, size_t len)
+{
+	uint64_t	 hash = 14695981039346656037ULL;
+	size_t		 i, klen;
+	const char	*k;
+
+	for (i = 0; i < len; i++)
+		hash = (hash ^ (unsigned char)s[i]) * 1099511628211ULL;
+	for (i = (size_t)hash & h->mask; h->slot[i] != 0;
+	    i = (i + 1) & h->mask) {
+		k = h->key(h->arg, h->slot[i] - 1, &klen);
+		if (klen == len && memcmp(k, s, len) == 0)
+			break;
+	}
+	return &h->slot[i];
 }
 
 /* Names, addresses and numbers. */
@@ -876,7 +1211,7 @@ conv_keys(struct ctx *c, cfg_t *root)
 	cfg->n_keys = cfg_size(root, "tsig-key");
 	cfg->keys = xcalloc(cfg->n_keys, sizeof(*cfg->keys));
 	for (i = 0; i < cfg->n_keys; i++) {
-		where_sec(&w, c, root, "tsig-key", (unsigned)i);
+		where_sec(&w, c, root, SK_KEY, (unsigned)i);
 		conv_key(&w, &cfg->keys[i]);
 		for (j = 0; j < i; j++) {
 			if (cfg->keys[j].name != NULL &&
@@ -980,12 +1315,12 @@ conv_servers(struct ctx *c, cfg_t *root)
 	cfg->n_servers = cfg_size(root, "server");
 	cfg->servers = xcalloc(cfg->n_servers, sizeof(*cfg->servers));
 	for (i = 0; i < cfg->n_servers; i++) {
-		where_sec(&w, c, root, "server", (unsigned)i);
+		where_sec(&w, c, root, SK_SERVER, (unsigned)i);
 		cfg->servers[i].name = xstrdup(cfg_title(w.sec));
 		cfg->servers[i].line = opt_line(&w, NULL);
 	}
 	for (i = 0; i < cfg->n_servers; i++) {
-		where_sec(&w, c, root, "server", (unsigned)i);
+		where_sec(&w, c, root, SK_SERVER, (unsigned)i);
 		conv_server(&w, &cfg->servers[i]);
 	}
 }
@@ -1075,7 +1410,7 @@ conv_proxies(struct ctx *c, cfg_t *root)
 	cfg->proxies = xcalloc(cfg->n_proxies, sizeof(*cfg->proxies));
 	for (i = 0; i < cfg->n_proxies; i++) {
 		p = &cfg->proxies[i];
-		where_sec(&w, c, root, "proxy", (unsigned)i);
+		where_sec(&w, c, root, SK_PROXY, (unsigned)i);
 		p->name = xstrdup(cfg_title(w.sec));
 		p->line = opt_line(&w, NULL);
 		conv_proxy(&w, p);
@@ -1142,28 +1477,81 @@ conv_domain(struct where *w, struct xfed_domain *d)
 	d->server = get_server_ref(w);
 }
 
+/* The domains so far by canonical name, for "same domain as line N". */
+struct dseen {
+	struct htab	 names;
+	size_t		*prev;		/* the one before of that name, + 1 */
+	size_t		*chain;		/* when first needed */
+	size_t		 n;
+};
+
+static const char *
+domain_key(const void *arg, size_t i, size_t *len)
+{
+	const struct xfed_config *cfg = arg;
+
+	*len = strlen(cfg->domains[i].name);
+	return cfg->domains[i].name;
+}
+
+static void
+dseen_init(struct dseen *ds, const struct xfed_config *cfg)
+{
+	htab_init(&ds->names, cfg->n_domains, domain_key, cfg);
+	ds->prev = xcalloc(cfg->n_domains, sizeof(*ds->prev));
+	ds->chain = NULL;
+	ds->n = cfg->n_domains;
+}
+
+static void
+dseen_free(struct dseen *ds)
+{
+	free(ds->names.slot);
+	free(ds->prev);
+	free(ds->chain);
+}
+
+/* Convert the i-th domain, the section of w. */
+static void
+conv_domain_at(struct where *w, struct dseen *ds, size_t i)
+{
+	struct xfed_config	*cfg = w->c->cfg;
+	struct xfed_domain	*d = &cfg->domains[i];
+	size_t			*slot, j, n = 0;
+
+	d->line = opt_line(w, NULL);
+	conv_domain(w, d);
+	if (d->name == NULL)
+		return;
+	slot = htab_slot(&ds->names, d->name, strlen(d->name));
+	ds->prev[i] = *slot;
+	*slot = i + 1;
+	if (ds->prev[i] != 0 && ds->chain == NULL)
+		ds->chain = xcalloc(ds->n, sizeof(*ds->chain));
+	for (j = ds->prev[i]; j != 0; j = ds->prev[j - 1])
+		ds->chain[n++] = j - 1;
+	/* The earlier first, in the order of the file. */
+	while (n > 0)
+		werr(w, NULL, "same domain as line %d",
+		    cfg->domains[ds->chain[--n]].line);
+}
+
 static void
 conv_domains(struct ctx *c, cfg_t *root)
 {
 	struct xfed_config	*cfg = c->cfg;
-	struct xfed_domain	*d;
+	struct dseen		 ds;
 	struct where		 w;
-	size_t			 i, j;
+	size_t			 i;
 
 	cfg->n_domains = cfg_size(root, "domain");
 	cfg->domains = xcalloc(cfg->n_domains, sizeof(*cfg->domains));
+	dseen_init(&ds, cfg);
 	for (i = 0; i < cfg->n_domains; i++) {
-		d = &cfg->domains[i];
-		where_sec(&w, c, root, "domain", (unsigned)i);
-		d->line = opt_line(&w, NULL);
-		conv_domain(&w, d);
-		for (j = 0; j < i && d->name != NULL; j++) {
-			if (cfg->domains[j].name != NULL &&
-			    strcmp(cfg->domains[j].name, d->name) == 0)
-				werr(&w, NULL, "same domain as line %d",
-				    cfg->domains[j].line);
-		}
+		where_sec(&w, c, root, SK_DOMAIN, (unsigned)i);
+		conv_domain_at(&w, &ds, i);
 	}
+	dseen_free(&ds);
 }
 
 /* Top level. */
@@ -1301,16 +1689,15 @@ top_default_key(struct where *w, struct xfed_config *cfg)
 }
 
 static void
-convert(struct ctx *c, cfg_t *root)
+convert_head(struct ctx *c, cfg_t *root)
 {
-	struct where w = { c, root, &c->secs[0] };
+	struct where w = { c, root, &c->secs[0], 0 };
 
 	top_scalars(&w, c->cfg);
 	conv_keys(c, root);
 	top_default_key(&w, c->cfg);
 	conv_servers(c, root);
 	conv_proxies(c, root);
-	conv_domains(c, root);
 }
 
 /* Inline secrets are the only secret text libconfuse holds: wipe them. */
@@ -1329,8 +1716,9 @@ wipe_inline_secrets(cfg_t *root)
 	}
 }
 
-static int
-parse_confuse(struct ctx *c, const char *text)
+/* An empty libconfuse tree for xfed.conf, or NULL. */
+static cfg_t *
+new_root(void)
 {
 	cfg_opt_t key_opts[] = {
 		CFG_STR("algorithm", NULL, CFGF_NODEFAULT),
@@ -1391,22 +1779,308 @@ parse_confuse(struct ctx *c, const char *text)
 		    CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END()
 	};
-	cfg_t	*root;
-	int	 rc;
+	cfg_t *root;
 
-	if ((root = cfg_init(opts, CFGF_NONE)) == NULL)
-		return XFED_ENOMEM;
-	cfg_set_error_function(root, confuse_error);
+	/* cfg_init() copies the options. */
+	if ((root = cfg_init(opts, CFGF_NONE)) != NULL)
+		cfg_set_error_function(root, confuse_error);
+	return root;
+}
+
+/* One libconfuse pass: 0, or -1 when it failed or complained. */
+static int
+confuse_run(struct ctx *c, cfg_t *root, const char *text)
+{
+	int rc;
+
 	parse_ctx = c;
+	c->cfailed = false;
 	rc = cfg_parse_buf(root, text);
 	parse_ctx = NULL;
-	if (rc == CFG_SUCCESS)
-		convert(c, root);
-	else if (c->nerr == 0)
+	return rc == CFG_SUCCESS && !c->cfailed ? 0 : -1;
+}
+
+static void
+wipe_free(char *s)
+{
+	OPENSSL_cleanse(s, strlen(s));
+	free(s);
+}
+
+/* The whole text in one pass. */
+static int
+parse_whole(struct ctx *c, const char *copy)
+{
+	char	*text = build_text(c, copy, false);
+	cfg_t	*root;
+
+	if ((root = new_root()) == NULL) {
+		wipe_free(text);
+		return XFED_ENOMEM;
+	}
+	if (confuse_run(c, root, text) == 0) {
+		convert_head(c, root);
+		conv_domains(c, root);
+	} else if (c->nerr == 0)
 		cerr(c, 1, "cannot parse the configuration");
 	wipe_inline_secrets(root);
 	cfg_free(root);
+	wipe_free(text);
 	return 0;
+}
+
+/*
+ * The split parse (BATCH).  One pass over the whole text stops at its
+ * first error and then converts nothing; the split parse must say the
+ * same, so its messages are held until it is known that no pass failed,
+ * or which failure comes first in the file.
+ */
+enum split_err {
+	SE_NONE,
+	SE_DUP,			/* a title also in an earlier batch */
+	SE_CAP,			/* libconfuse's messages in cap */
+};
+
+struct split {
+	struct ctx	*c;
+	bool		 convert;	/* the rest is fine: convert domains */
+	char		**own;		/* title i, when unlike the text's */
+	struct htab	 titles;	/* of the domains so far */
+	struct dseen	 ds;
+	enum split_err	 err;
+	size_t		 dup;
+	int		 errline;
+	struct capture	 cap;
+};
+
+static const char *
+title_key(const void *arg, size_t i, size_t *len)
+{
+	const struct split	*sp = arg;
+	const struct secinfo	*si;
+
+	if (sp->own[i] != NULL) {
+		*len = strlen(sp->own[i]);
+		return sp->own[i];
+	}
+	si = &sp->c->secs[sp->c->byk[SK_DOMAIN][i]];
+	*len = si->titlelen;
+	return si->title;
+}
+
+static void
+split_init(struct split *sp, struct ctx *c, bool convert)
+{
+	size_t n = c->nbyk[SK_DOMAIN];
+
+	memset(sp, 0, sizeof(*sp));
+	sp->c = c;
+	sp->convert = convert;
+	sp->own = xcalloc(n, sizeof(*sp->own));
+	htab_init(&sp->titles, n, title_key, sp);
+	if (convert) {
+		c->cfg->n_domains = n;
+		c->cfg->domains = xcalloc(n, sizeof(*c->cfg->domains));
+		dseen_init(&sp->ds, c->cfg);
+	}
+}
+
+static void
+split_free(struct split *sp)
+{
+	size_t i;
+
+	for (i = 0; i < sp->c->nbyk[SK_DOMAIN]; i++)
+		free(sp->own[i]);
+	free(sp->own);
+	free(sp->titles.slot);
+	if (sp->convert)
+		dseen_free(&sp->ds);
+	free(sp->cap.text);
+}
+
+/* Everything but the domains; false when libconfuse failed. */
+static bool
+split_head(struct ctx *c, const char *copy, struct capture *cap)
+{
+	char	*text = build_text(c, copy, true);
+	cfg_t	*root;
+	size_t	 k;
+	bool	 ok = false;
+
+	if ((root = new_root()) != NULL) {
+		c->cap = cap;
+		ok = confuse_run(c, root, text) == 0;
+		c->cap = NULL;
+		for (k = 0; ok && k < SK_N; k++) {
+			/* Not what the scan saw: leave it to one pass. */
+			if (cfg_size(root, sk_names[k]) !=
+			    (k == SK_DOMAIN ? 0 : c->nbyk[k]))
+				ok = false;
+		}
+		if (ok)
+			convert_head(c, root);
+		wipe_inline_secrets(root);
+		cfg_free(root);
+	}
+	wipe_free(text);
+	return ok;
+}
+
+/*
+ * Domains first..first+n-1 in a tree of their own: 0, or -1 when only one
+ * pass can tell what to report.  Stops at the first error (sp->err).
+ */
+static int
+split_batch(struct split *sp, const char *copy, size_t first, size_t n)
+{
+	struct ctx	*c = sp->c;
+	struct capture	 cap = { NULL, 0, 0, 0 };
+	struct where	 w;
+	const char	*t;
+	cfg_t		*root, *sec;
+	char		*text;
+	size_t		 i, m, k, *slot;
+	int		 rc = 0, off;
+	bool		 ok;
+
+	if ((root = new_root()) == NULL)
+		return -1;
+	text = batch_text(c, copy, first, n);
+	off = c->secs[c->byk[SK_DOMAIN][first]].line - 1;
+	c->cap = &cap;
+	c->lineoff = off;
+	ok = confuse_run(c, root, text) == 0;
+	c->cap = NULL;
+	c->lineoff = 0;
+	wipe_free(text);
+	m = cfg_size(root, "domain");
+	for (k = 0; k < SK_N; k++) {
+		if (k != SK_DOMAIN && cfg_size(root, sk_names[k]) != 0)
+			rc = -1;
+	}
+	if (m > n || (ok && m != n))
+		rc = -1;
+	for (i = 0; rc == 0 && i < m; i++) {
+		sec = cfg_getnsec(root, "domain", (unsigned)i);
+		where_set(&w, c, sec, SK_DOMAIN, first + i, off);
+		t = cfg_title(sec);
+		if (w.si == NULL)
+			sp->own[first + i] = xstrdup(t);
+		slot = htab_slot(&sp->titles, t, strlen(t));
+		if (*slot != 0) {
+			/* One pass would stop at its opening brace. */
+			sp->err = SE_DUP;
+			sp->dup = first + i;
+			sp->errline = c->secs[c->byk[SK_DOMAIN][first +
+			    i]].brace;
+			break;
+		}
+		*slot = first + i + 1;
+		if (ok && sp->convert)
+			conv_domain_at(&w, &sp->ds, first + i);
+	}
+	if (rc == 0 && !ok && sp->err == SE_NONE) {
+		if (cap.n > 0) {
+			sp->err = SE_CAP;
+			sp->errline = cap.line;
+			sp->cap = cap;
+			cap.text = NULL;
+		} else
+			rc = -1;
+	}
+	free(cap.text);
+	cfg_free(root);
+	return rc;
+}
+
+static void
+reset_cfg(struct ctx *c, int nerr)
+{
+	xfed_config_free(c->cfg);
+	c->cfg = xcalloc(1, sizeof(*c->cfg));
+	c->cfg->path = xstrdup(c->file);
+	c->nerr = nerr;
+}
+
+/* What one pass would have said; -1 when that cannot be told. */
+static int
+split_report(struct ctx *c, struct split *sp, struct capture *head,
+    bool head_ok)
+{
+	const char	*t;
+	size_t		 len;
+	bool		 head_first;
+
+	if (!head_ok && sp->err != SE_NONE && head->line == sp->errline)
+		return -1;
+	head_first = !head_ok && (sp->err == SE_NONE ||
+	    head->line < sp->errline);
+	if (head_first) {
+		fputs(head->text, c->err);
+		c->nerr += head->n;
+	} else if (sp->err == SE_CAP) {
+		fputs(sp->cap.text, c->err);
+		c->nerr += sp->cap.n;
+	} else {
+		t = title_key(sp, sp->dup, &len);
+		cerr(c, sp->errline, "found duplicate title '%.*s'", (int)len,
+		    t);
+	}
+	return 0;
+}
+
+/* 0 when done, -1 when the whole text must go through one pass. */
+static int
+parse_split(struct ctx *c, const char *copy)
+{
+	struct capture	 head = { NULL, 0, 0, 0 };
+	struct split	 sp;
+	FILE		*real = c->err;
+	char		*out = NULL;
+	size_t		 outlen = 0, first, n = c->nbyk[SK_DOMAIN];
+	int		 nerr = c->nerr, rc;
+	bool		 head_ok;
+
+	if ((c->err = open_memstream(&out, &outlen)) == NULL) {
+		c->err = real;
+		return -1;
+	}
+	c->quiet = true;
+	head_ok = split_head(c, copy, &head);
+	rc = head_ok || head.n > 0 ? 0 : -1;
+	split_init(&sp, c, head_ok);
+	for (first = 0; rc == 0 && sp.err == SE_NONE && first < n;
+	    first += BATCH) {
+		/* Past the head's error, nothing can come before it. */
+		if (!head_ok &&
+		    c->secs[c->byk[SK_DOMAIN][first]].line > head.line)
+			break;
+		rc = split_batch(&sp, copy, first,
+		    n - first < BATCH ? n - first : BATCH);
+	}
+	c->quiet = false;
+	fclose(c->err);
+	c->err = real;
+	if (rc == 0 && head_ok && sp.err == SE_NONE)
+		fwrite(out, 1, outlen, c->err);
+	else {
+		reset_cfg(c, nerr);
+		if (rc == 0)
+			rc = split_report(c, &sp, &head, head_ok);
+	}
+	split_free(&sp);
+	free(head.text);
+	free(out);
+	return rc;
+}
+
+static int
+parse_confuse(struct ctx *c, const char *copy)
+{
+	if (c->regular && parse_split(c, copy) == 0)
+		return 0;
+	return parse_whole(c, copy);
 }
 
 static char *
@@ -1419,12 +2093,12 @@ dir_of(const char *name)
 	return d;
 }
 
-int
-xfed_config_parse_string(const char *text, const char *name, FILE *err,
+/* Its comments are blanked in text, which the caller wipes. */
+static int
+parse_text(char *text, const char *name, FILE *err,
     struct xfed_config **out)
 {
 	struct ctx	 c;
-	char		*clean;
 	int		 rc;
 
 	*out = NULL;
@@ -1434,10 +2108,8 @@ xfed_config_parse_string(const char *text, const char *name, FILE *err,
 	c.dir = dir_of(name);
 	c.cfg = xcalloc(1, sizeof(*c.cfg));
 	c.cfg->path = xstrdup(name);
-	clean = scan_text(&c, text);
-	rc = parse_confuse(&c, clean);
-	OPENSSL_cleanse(clean, strlen(clean));
-	free(clean);
+	scan_text(&c, text);
+	rc = parse_confuse(&c, text);
 	scan_free(&c);
 	free(c.dir);
 	fflush(c.err);
@@ -1449,6 +2121,18 @@ xfed_config_parse_string(const char *text, const char *name, FILE *err,
 	}
 	*out = c.cfg;
 	return 0;
+}
+
+int
+xfed_config_parse_string(const char *text, const char *name, FILE *err,
+    struct xfed_config **out)
+{
+	char	*copy = xstrdup(text);
+	int	 rc;
+
+	rc = parse_text(copy, name, err, out);
+	wipe_free(copy);
+	return rc;
 }
 
 /* The whole file as a string; it may hold secrets, so it is wiped after. */
@@ -1493,7 +2177,7 @@ xfed_config_load(const char *path, FILE *err, struct xfed_config **out)
 		err = stderr;
 	if ((rc = read_text(path, err, &text, &len)) != 0)
 		return rc;
-	rc = xfed_config_parse_string(text, path, err, out);
+	rc = parse_text(text, path, err, out);
 	OPENSSL_cleanse(text, len);
 	free(text);
 	return rc;

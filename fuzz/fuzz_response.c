@@ -14,6 +14,10 @@
  *    planned against fuzz_plan_config's declared records (plan.c,
  *    desired.c), and the plan printed.
  *
+ * zone.c's, discover.c's and sync.c's handling of the parsed answer is
+ * static there, so it is restated here step for step ("zone.c: ..."
+ * comments): keep the two in step when those files change.
+ *
  * The consumers after verification run whatever the verdict, so that what
  * mutated (unauthenticated) content reaches ldns and the planner is
  * exercised too; the real code stops earlier.  Checked invariants, beyond
@@ -76,23 +80,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/*
- * Bugs found and reported, in files this target does not own, that are not
- * fixed yet (fuzz/README.md): built with -DFUZZ_AVOID_KNOWN the target steps
- * around them so that a campaign can go deeper; without it, as in CI, they
- * crash as they would in xfedd.
- */
-static bool
-avoid(bool known_bug)
-{
-#ifdef FUZZ_AVOID_KNOWN
-	return known_bug;
-#else
-	(void)known_bug;
-	return false;
-#endif
-}
-
 /* discover.c's soa_in: an SOA owned by name or one of its ancestors. */
 static const ldns_rr *
 soa_in(const ldns_rr_list *section, const ldns_rdf *name)
@@ -102,7 +89,8 @@ soa_in(const ldns_rr_list *section, const ldns_rdf *name)
 	for (i = 0; i < ldns_rr_list_rr_count(section); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(section, i);
 
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA)
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA ||
+		    ldns_rr_rd_count(rr) != 7)
 			continue;
 		if (ldns_dname_compare(ldns_rr_owner(rr), name) == 0 ||
 		    ldns_dname_is_subdomain(name, ldns_rr_owner(rr)))
@@ -113,8 +101,9 @@ soa_in(const ldns_rr_list *section, const ldns_rdf *name)
 
 /*
  * What xfed does with a single answer (dns.c, discover.c, sync.c): the
- * RCODE, the SOA's owner and MNAME of a discovery answer, the addresses of
- * a look-up made into the primary's address.
+ * RCODE, the SOA's owner and MNAME of a discovery answer, the serial of
+ * the primary's SOA, the addresses of a look-up made into the primary's
+ * address.
  * Resolvers' answers are unsigned, so all of this meets untrusted data.
  */
 static void
@@ -133,29 +122,36 @@ use_answer(const ldns_pkt *pkt)
 	if ((soa = soa_in(an, zone)) == NULL)
 		soa = soa_in(ldns_pkt_authority(pkt), zone);
 	if (soa != NULL) {
-		copy = ldns_rr_clone(soa);
 		/* discover.c: *zone, *mname */
-		if (!avoid(ldns_rr_rd_count(copy) == 0)) {
-			owner = ldns_rdf_clone(ldns_rr_owner(copy));
-			mname = ldns_rdf_clone(ldns_rr_rdf(copy, 0));
-			if ((s = ldns_rdf2str(mname)) != NULL)
-				free(s);
-			ldns_rdf_deep_free(owner);
-			ldns_rdf_deep_free(mname);
-		}
+		copy = ldns_rr_clone(soa);
+		owner = ldns_rdf_clone(ldns_rr_owner(copy));
+		mname = ldns_rdf_clone(ldns_rr_rdf(copy, 0));
+		if ((s = ldns_rdf2str(mname)) != NULL)
+			free(s);
+		ldns_rdf_deep_free(owner);
+		ldns_rdf_deep_free(mname);
 		ldns_rr_free(copy);
+	}
+	/* sync.c: query_serial */
+	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA &&
+		    ldns_rr_rd_count(rr) == 7 &&
+		    ldns_dname_compare(ldns_rr_owner(rr), zone) == 0)
+			(void)ldns_rdf2native_int32(ldns_rr_rdf(rr, 2));
 	}
 	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
 
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_A &&
-		    ldns_rr_get_type(rr) != LDNS_RR_TYPE_AAAA)
+		if ((ldns_rr_get_type(rr) != LDNS_RR_TYPE_A &&
+		    ldns_rr_get_type(rr) != LDNS_RR_TYPE_AAAA) ||
+		    ldns_rr_rd_count(rr) != 1)
 			continue;
 		/* discover.c: lookup(); sync.c: mname_peer() */
 		s = ldns_rdf2str(ldns_rr_rdf(rr, 0));
-		if (!avoid(s == NULL))
-			(void)xfed_peer_init(&peer, s, 53, &keys[0],
-			    XFED_TRANSPORT_AUTO, 3, 2);
+		(void)xfed_peer_init(&peer, s, 53, &keys[0],
+		    XFED_TRANSPORT_AUTO, 3, 2);
 		free(s);
 	}
 }
@@ -215,7 +211,7 @@ axfr_match(const ldns_pkt *query, unsigned n, const uint8_t *wire,
 	return 0;
 }
 
-/* zone.c's collect: SOA first, records up to the closing SOA. */
+/* zone.c's collect: a whole SOA first, records up to the closing SOA. */
 static int
 collect(ldns_rr_list *rrs, const ldns_pkt *pkt, bool *done)
 {
@@ -228,7 +224,8 @@ collect(ldns_rr_list *rrs, const ldns_pkt *pkt, bool *done)
 
 		if (*done)
 			return XFED_EMALFORMED;
-		if (ldns_rr_list_rr_count(rrs) == 0 && !soa)
+		if (ldns_rr_list_rr_count(rrs) == 0 &&
+		    (!soa || ldns_rr_rd_count(rr) != 7))
 			return XFED_EMALFORMED;
 		if (soa && ldns_rr_list_rr_count(rrs) > 0) {
 			*done = true;
@@ -246,8 +243,6 @@ plan(const ldns_rr_list *rrs)
 	struct xfed_plan *p = NULL;
 
 	/* zone.c: data->serial */
-	if (avoid(ldns_rr_rd_count(ldns_rr_list_rr(rrs, 0)) < 3))
-		return;
 	(void)ldns_rdf2native_int32(ldns_rr_rdf(ldns_rr_list_rr(rrs, 0), 2));
 	if (xfed_plan_zone(zone, desired->names, desired->n, rrs, "xfed",
 	    &p) != 0)

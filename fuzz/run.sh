@@ -20,9 +20,7 @@
 #   FUZZ_JOBS=2			targets run at once (default 1)
 #   FUZZ_BUILD=DIR		build directory
 #   FUZZ_ARGS="..."		more libFuzzer options
-#   FUZZ_CFLAGS="..."		more compiler options, e.g. -DFUZZ_AVOID_KNOWN
-#				(step around reported bugs, fuzz/README.md);
-#				use another FUZZ_BUILD with them
+#   FUZZ_CFLAGS="..."		more compiler options (a change rebuilds all)
 #
 # Prints one line per target (executions, executions per second, corpus
 # size, crashes) and exits non-zero when any target crashed or failed to
@@ -69,6 +67,11 @@ if ! pkg_cflags=$(pkg-config --cflags $PKGS) ||
 	exit 1
 fi
 mkdir -p "$B/obj" "$B/corpus" "$B/crashes" || exit 1
+# Other flags than last time: nothing built with the old ones is kept.
+if [ "$(cat "$B/flags" 2>/dev/null)" != "$CC ${CFLAGS[*]}" ]; then
+	rm -f "$B"/obj/*.o
+	printf '%s\n' "$CC ${CFLAGS[*]}" >"$B/flags"
+fi
 
 # obj SRC OBJ [FLAGS] — compile when the source or any header is newer.
 obj() {
@@ -168,7 +171,9 @@ for t in $TARGETS; do
 	rc=$(cat "$B/$t.rc" 2>/dev/null || echo 1)
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-	units=$(find "$B/corpus/$t" -type f | wc -l)
+	# libFuzzer's own count: the corpus as reduced, not every file kept
+	units=$(grep -E '^#[0-9]+' "$log" | tail -1 |
+		sed -n 's/.* corp: \([0-9]*\).*/\1/p')
 	if [ "$rc" -eq 0 ]; then
 		result=ok
 	else
@@ -177,7 +182,7 @@ for t in $TARGETS; do
 		result="CRASH (exit $rc) ${art:-see $log}"
 	fi
 	printf '%-10s %12s %10s %8s  %s\n' "$t" "${execs:-?}" "${speed:-?}" \
-	    "$units" "$result"
+	    "${units:-?}" "$result"
 	if [ "$rc" -ne 0 ]; then
 		grep -E -m 3 'ERROR: |runtime error|==ERROR|SUMMARY' "$log" |
 			sed 's/^/    /'

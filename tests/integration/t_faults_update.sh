@@ -229,7 +229,7 @@ first_msg=$(( $(audit_count event=update) ))
 big_conf primary
 assert_exit 0 "large plan: converges" xfedd --once -c "$conf"
 assert_match "large plan: split into several messages" "$ERR" \
-	"big\\.test\\.: updated, $((2 * NBIG + 4)) added, 0 removed in [3-9] messages"
+	"big\\.test\\.: updated, $((2 * NBIG + 4)) added, 0 removed in [2-9] messages"
 nmsg=$(audit_count event=update zone=big.test.)
 assert_eq "large plan: every message NOERROR" "NOERROR" \
 	"$(audit_select rcode event=update zone=big.test. | sort -u)"
@@ -254,7 +254,7 @@ XFED_CONF_MAX_DELETES=100000 write_config "$conf" </dev/null
 before_msgs=$(audit_count event=update zone=big.test.)
 assert_exit 0 "large removal: converges" xfedd --once -c "$conf"
 assert_match "large removal: several messages" "$ERR" \
-	"big\\.test\\.: updated, 0 added, $((2 * NBIG + 4)) removed in [3-9] messages"
+	"big\\.test\\.: updated, 0 added, $((2 * NBIG + 4)) removed in [2-9] messages"
 assert_eq "large removal: zone holds only its NS and ns1 besides the SOA" 2 \
 	"$(zone_axfr big.test. | awk '$4 != "SOA"' | wc -l)"
 order=$(python3 - "$audit" "$before_msgs" <<'PY'
@@ -277,7 +277,7 @@ rm -f "$XFED_TMP"/state/*
 big_conf fake
 assert_exit 0 "large plan at the fake: converges" xfedd --once -c "$conf"
 sizes=$(fake_requests kind=update | fake_field size)
-assert_match "large plan at the fake: several messages" "$(printf '%s\n' "$sizes" | wc -l)" '^[3-9]$'
+assert_match "large plan at the fake: several messages" "$(printf '%s\n' "$sizes" | wc -l)" '^[2-9]$'
 assert_eq "large plan at the fake: every message under 64 KiB" "" \
 	"$(printf '%s\n' "$sizes" | awk '$1 >= 65535')"
 assert_eq "large plan at the fake: every message has prerequisites" "" \
@@ -315,9 +315,10 @@ errors=$(audit_count event=error)
 assert_exit 0 "lost reply: converged, no error" xfedd --once -c "$conf"
 assert_not_contains "lost reply: nothing failed" "$ERR" "FAILED"
 assert_eq "lost reply: the update, then its retry" 2 "$(fake_requests kind=update | wc -l)"
+# The names were new, so the prerequisite is "name not in use": YXDOMAIN.
 assert_eq "lost reply: the first copy applied, the retry failed its prerequisite" \
-	"NOERROR YXRRSET" "$(sed -n 's/^update n=[0-9]* rcode=\([A-Z]*\).*/\1/p' "$FAKE_LOG" | paste -sd' ')"
-assert_eq "lost reply: audited with the authenticated answer" YXRRSET \
+	"NOERROR YXDOMAIN" "$(sed -n 's/^update n=[0-9]* rcode=\([A-Z]*\).*/\1/p' "$FAKE_LOG" | paste -sd' ')"
+assert_eq "lost reply: audited with the authenticated answer" YXDOMAIN \
 	"$(audit_select rcode event=update zone=fake.test. | tail -n 1)"
 assert_eq "lost reply: the zone read again" 2 "$(fake_requests kind=axfr | wc -l)"
 assert_eq "lost reply: no error record" "$errors" "$(audit_count event=error)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_race — someone changes the zone between xfedd's read and its UPDATE.
 # The update's prerequisites (the RRsets as read) must then fail
-# (NXRRSET/YXRRSET), and xfedd must re-read, re-plan and converge: the zone
+# (NXRRSET/YXRRSET/YXDOMAIN), and xfedd must re-read, re-plan and converge: the zone
 # ends with exactly the declared records (foreign ones kept), the audit log
 # shows the failed update followed by a successful one.
 #
@@ -109,7 +109,7 @@ assert_eq "marker unchanged" "xmpp.proxy.test. 3600 IN TXT $marker" \
 	"$(rrs xmpp.proxy.test. TXT proxy.test.)"
 rcodes=$(audit_select rcode event=update zone=proxy.test. | tail -n 2 | paste -sd' ')
 assert_match "audit: a failed prerequisite, then success" "$rcodes" \
-	'^(NXRRSET|YXRRSET) NOERROR$'
+	'^(NXRRSET|YXRRSET|YXDOMAIN) NOERROR$'
 assert_contains "the retry deletes the racer's address" \
 	"$(audit_select delete event=update zone=proxy.test. rcode=NOERROR | tail -n 1)" \
 	"xmpp.proxy.test."
@@ -139,7 +139,7 @@ _xmpp-server._tcp.example2.test. 900 IN TXT \"note=hands off\"" \
 	"$(rrs _xmpp-server._tcp.example2.test. - example2.test.)"
 rcodes=$(audit_select rcode event=update zone=example2.test. | paste -sd' ')
 assert_match "audit: a failed prerequisite, then success" "$rcodes" \
-	'^(NXRRSET|YXRRSET) NOERROR$'
+	'^(NXRRSET|YXRRSET|YXDOMAIN) NOERROR$'
 assert_exit 0 "in sync afterwards" xfedd --once -c "$conf"
 assert_not_contains "nothing left to do" "$ERR" "updated"
 
@@ -160,7 +160,7 @@ assert_exit 0 "in sync afterwards" xfedd --once -c "$conf"
 assert_not_contains "nothing left to do" "$ERR" "updated"
 
 assert_eq "every failed update was a prerequisite failure" "" \
-	"$(audit_select rcode event=update | grep -Ev '^(NOERROR|NXRRSET|YXRRSET)$' || true)"
+	"$(audit_select rcode event=update | grep -Ev '^(NOERROR|NXRRSET|YXRRSET|YXDOMAIN)$' || true)"
 assert_not_contains "secret not in the audit log" \
 	"$(cat "$XFED_TMP/audit.jsonl")" "$KEY_XFED_SECRET"
 

@@ -1103,6 +1103,196 @@ START_TEST(test_credentials_bad)
 }
 END_TEST
 
+/*
+ * n domain sections of four lines ("dI.example.com", priority I % 100)
+ * after a key and a proxy, with a server section before the middle one
+ * and a top-level option at the end.  Domain at has title and/or body (its
+ * third line) instead, when not NULL.  lines[i]: the line of domain i.
+ */
+static char *
+gen_domains(int n, int at, const char *title, const char *body, int *lines)
+{
+	size_t	 len;
+	FILE	*fp;
+	char	*text = NULL, name[64];
+	int	 i, line = 3;
+
+	fp = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(fp);
+	fputs("tsig-key \"k\" { secret = \"" SECRET "\" }\n"
+	    "proxy \"edge\" { host = \"xmpp.contoso.com\" "
+	    "ipv4 = {\"203.0.113.10\"} }\n", fp);
+	for (i = 0; i < n; i++) {
+		if (i == n / 2) {
+			fputs("server \"s\" {\n address = \"192.0.2.1\"\n}\n"
+			    "# a comment\n", fp);
+			line += 4;
+		}
+		snprintf(name, sizeof(name), "d%d.example.com", i);
+		fprintf(fp, "domain \"%s\" {\n proxy = {\"edge\"}\n",
+		    i == at && title != NULL ? title : name);
+		if (i == at && body != NULL)
+			fprintf(fp, "%s\n", body);
+		else
+			fprintf(fp, " priority = %d\n", i % 100);
+		fputs("}\n", fp);
+		if (lines != NULL)
+			lines[i] = line;
+		line += 4;
+	}
+	fputs("owner = \"many\"\n", fp);
+	fclose(fp);
+	return text;
+}
+
+/* Many domains are parsed in batches: all of them land, in order. */
+START_TEST(test_many_domains)
+{
+	static int	 lines[1000];
+	char		 name[64];
+	char		*text = gen_domains(1000, -1, NULL, NULL, lines);
+	int		 i;
+
+	ASSERT_OK(text);
+	ck_assert_uint_eq(cfg->n_domains, 1000);
+	ck_assert_uint_eq(cfg->n_servers, 1);
+	ck_assert_str_eq(cfg->owner, "many");
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "d%d.example.com.", i);
+		ck_assert_str_eq(cfg->domains[i].name, name);
+		ck_assert_int_eq(cfg->domains[i].line, lines[i]);
+		ck_assert_uint_eq(cfg->domains[i].priority, i % 100);
+		ck_assert_uint_eq(cfg->domains[i].n_proxies, 1);
+		ck_assert_ptr_eq(cfg->domains[i].proxies[0], &cfg->proxies[0]);
+		ck_assert_ptr_eq(cfg->domains[i].server, &cfg->servers[0]);
+	}
+	ck_assert_ptr_eq(xfed_config_domain(cfg, "D999.example.com"),
+	    &cfg->domains[999]);
+	free(text);
+}
+END_TEST
+
+/* Titles repeated far apart (not in one batch): as in one pass. */
+START_TEST(test_many_domains_duplicate_title)
+{
+	static int	 lines[700];
+	char		 want[256], *text, *more;
+	const char	*p;
+	int		 last = 1;
+
+	text = gen_domains(700, 599, "d0.example.com", NULL, lines);
+	ASSERT_FAILS(text, "", "");
+	snprintf(want, sizeof(want), "t.conf:%d: found duplicate title "
+	    "'d0.example.com'\n", lines[599]);
+	ck_assert_str_eq(errtext, want);
+	/* Reported at the opening brace, as libconfuse does. */
+	free(text);
+	text = gen_domains(700, -1, NULL, NULL, NULL);
+	for (p = text; *p != '\0'; p++)
+		last += *p == '\n';
+	more = malloc(strlen(text) + 64);
+	ck_assert_ptr_nonnull(more);
+	strcpy(more, text);
+	strcat(more, "domain \"d1.example.com\"\n\n{ proxy = {\"edge\"} }\n");
+	ASSERT_FAILS(more, "", "");
+	snprintf(want, sizeof(want), "t.conf:%d: found duplicate title "
+	    "'d1.example.com'\n", last + 2);
+	ck_assert_str_eq(errtext, want);
+	free(more);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_many_domains_same_name)
+{
+	static int	 lines[700];
+	char		 want[256];
+	char		*text = gen_domains(700, 599, "D0.Example.com.", NULL,
+			    lines);
+
+	ASSERT_FAILS(text, "", "");
+	snprintf(want, sizeof(want), "t.conf:%d: domain \"D0.Example.com.\": "
+	    "same domain as line %d\n", lines[599], lines[0]);
+	ck_assert_str_eq(errtext, want);
+	free(text);
+}
+END_TEST
+
+/* libconfuse's own errors inside a late batch: its file and line. */
+START_TEST(test_many_domains_error_inside)
+{
+	static int	 lines[1000];
+	char		 want[256], *text;
+
+	text = gen_domains(1000, 699, NULL, " prxy = {\"edge\"}", lines);
+	ASSERT_FAILS(text, "", "");
+	snprintf(want, sizeof(want), "t.conf:%d: domain \"d699.example.com\": "
+	    "no such option 'prxy'\n", lines[699] + 2);
+	ck_assert_str_eq(errtext, want);
+	free(text);
+	text = gen_domains(1000, 699, NULL, " port = = 1", lines);
+	ASSERT_FAILS(text, "", "");
+	snprintf(want, sizeof(want), "t.conf:%d: domain \"d699.example.com\": ",
+	    lines[699] + 2);
+	ck_assert_msg(has_error(want, "") && count_lines() == 1, "%s",
+	    errtext);
+	free(text);
+	/* A bad value; then nothing is converted, as in one pass. */
+	text = gen_domains(1000, 699, NULL, " ttl = soon", lines);
+	ASSERT_FAILS(text, "", "");
+	snprintf(want, sizeof(want), "t.conf:%d: domain \"d699.example.com\": "
+	    "invalid integer value for option 'ttl'\n", lines[699] + 2);
+	ck_assert_str_eq(errtext, want);
+	free(text);
+}
+END_TEST
+
+/* Of errors in different parts of the text, only the first is reported. */
+START_TEST(test_many_domains_first_error)
+{
+	static int	 lines[1000];
+	char		 want[256], *text, *both;
+
+	text = gen_domains(1000, 10, NULL, " prxy = 1", lines);
+	both = malloc(strlen(text) + 64);
+	ck_assert_ptr_nonnull(both);
+	strcpy(both, text);
+	strcat(both, "bogus = 1\n");
+	ASSERT_FAILS(both, "", "");
+	snprintf(want, sizeof(want), "t.conf:%d: domain \"d10.example.com\": "
+	    "no such option 'prxy'\n", lines[10] + 2);
+	ck_assert_str_eq(errtext, want);
+	strcpy(both, "bogus = 1\n");
+	strcat(both, text);
+	ASSERT_FAILS(both, "", "");
+	ck_assert_str_eq(errtext, "t.conf:1: no such option 'bogus'\n");
+	free(both);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_many_domains_unclosed)
+{
+	char	 want[256], *text, *more;
+	int	 n = 0;
+	const char *p;
+
+	text = gen_domains(600, -1, NULL, NULL, NULL);
+	for (p = text; *p != '\0'; p++)
+		n += *p == '\n';
+	more = malloc(strlen(text) + 64);
+	ck_assert_ptr_nonnull(more);
+	strcpy(more, text);
+	strcat(more, "domain \"last.example.com\" {\n proxy = {\"edge\"}\n");
+	ASSERT_FAILS(more, "", "");
+	snprintf(want, sizeof(want), "t.conf:%d: ", n + 1);
+	ck_assert_msg(has_error(want, "domain \"last.example.com\": section "
+	    "is not closed (missing '}')"), "%s", errtext);
+	free(more);
+	free(text);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -1146,6 +1336,12 @@ config_suite(void)
 	tcase_add_test(tc, test_credentials_bad);
 	tcase_add_test(tc, test_credentials_group_read);
 	tcase_add_test(tc, test_keyfile_group_read);
+	tcase_add_test(tc, test_many_domains);
+	tcase_add_test(tc, test_many_domains_duplicate_title);
+	tcase_add_test(tc, test_many_domains_same_name);
+	tcase_add_test(tc, test_many_domains_error_inside);
+	tcase_add_test(tc, test_many_domains_first_error);
+	tcase_add_test(tc, test_many_domains_unclosed);
 	suite_add_tcase(s, tc);
 	return s;
 }

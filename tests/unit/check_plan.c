@@ -181,10 +181,12 @@ struct plan_case {
 	SOA, NS, SRV_RR("3600"), MARK(SRVN, "3600"), A_RR("3600"), \
 	AAAA_RR("3600"), MARK(HOSTN, "3600")
 
-/* Creating the host from nothing: the same in several cases. */
+/*
+ * Creating the host from nothing: the same in several cases.  A name that
+ * held nothing is guarded by "name is not in use" alone (RFC 2136 2.4.5).
+ */
 #define HOST_CREATED { HOSTN, XFED_PHASE_ADDR_UPSERT, 0, \
-	{ NONE_(HOSTN, "A"), NONE_(HOSTN, "AAAA"), NONE_(HOSTN, "TXT"), \
-	    NONE_(HOSTN, "CNAME") }, \
+	{ NONE_(HOSTN, "ANY") }, \
 	{ A_RR("3600"), AAAA_RR("3600"), MARK(HOSTN, "3600") }, \
 	{ A_RR("3600"), AAAA_RR("3600"), MARK(HOSTN, "3600") }, \
 	{ NULL } }
@@ -197,8 +199,7 @@ static const struct plan_case cases[] = {
 		.changes = {
 			HOST_CREATED,
 			{ SRVN, XFED_PHASE_SRV_UPSERT, 0,
-			    { NONE_(SRVN, "SRV"), NONE_(SRVN, "TXT"),
-				NONE_(SRVN, "CNAME") },
+			    { NONE_(SRVN, "ANY") },
 			    { SRV_RR("3600"), MARK(SRVN, "3600") },
 			    { SRV_RR("3600"), MARK(SRVN, "3600") },
 			    { NULL } },
@@ -407,14 +408,12 @@ static const struct plan_case cases[] = {
 		.changes = {
 			HOST_CREATED,
 			{ SRVN, XFED_PHASE_SRV_UPSERT, 0,
-			    { NONE_(SRVN, "SRV"), NONE_(SRVN, "TXT"),
-				NONE_(SRVN, "CNAME") },
+			    { NONE_(SRVN, "ANY") },
 			    { SRV_RR("3600"), MARK(SRVN, "3600") },
 			    { SRV_RR("3600"), MARK(SRVN, "3600") },
 			    { NULL } },
 			{ TLSN, XFED_PHASE_SRV_UPSERT, 0,
-			    { NONE_(TLSN, "SRV"), NONE_(TLSN, "TXT"),
-				NONE_(TLSN, "CNAME") },
+			    { NONE_(TLSN, "ANY") },
 			    { SRV(TLSN, "3600", "5270", HOSTN),
 				MARK(TLSN, "3600") },
 			    { SRV(TLSN, "3600", "5270", HOSTN),
@@ -446,8 +445,7 @@ static const struct plan_case cases[] = {
 		.n_changes = 4, .deletes = 4, .n_owned_after = 2,
 		.changes = {
 			{ HOST2N, XFED_PHASE_ADDR_UPSERT, 0,
-			    { NONE_(HOST2N, "A"), NONE_(HOST2N, "TXT"),
-				NONE_(HOST2N, "CNAME") },
+			    { NONE_(HOST2N, "ANY") },
 			    { HOST2N " 3600 IN A 192.0.2.20",
 				MARK(HOST2N, "3600") },
 			    { HOST2N " 3600 IN A 192.0.2.20",
@@ -795,11 +793,13 @@ START_TEST(test_meta_rrs_are_empty)
 	for (i = 0; i < ldns_rr_list_rr_count(plan->changes[0].prereq); i++) {
 		rr = ldns_rr_list_rr(plan->changes[0].prereq, i);
 		ck_assert_int_eq(ldns_rr_get_class(rr), LDNS_RR_CLASS_NONE);
+		ck_assert_int_eq(ldns_rr_get_type(rr), LDNS_RR_TYPE_ANY);
 		ck_assert_uint_eq(ldns_rr_rd_count(rr), 0);
 		ck_assert_uint_eq(ldns_rr_ttl(rr), 0);
 		n++;
 	}
-	ck_assert_uint_eq(n, 4);
+	/* A new name: one "name is not in use" instead of four NONE/T. */
+	ck_assert_uint_eq(n, 1);
 	xfed_plan_free(plan);
 	ldns_rr_list_deep_free(live);
 }
