@@ -37,7 +37,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration demo install clean deps tests bench bench-log
+.PHONY: all check unit integration demo install clean deps tests bench bench-log bench-config
 
 all: $(BUILD)/xfedd $(BUILD)/xfedctl
 
@@ -95,6 +95,14 @@ $(BUILD)/bench_log: tests/bench/bench_log.c $(BUILD)/libxfed.a $(wildcard includ
 # Filtering and verifying a 1,000,000-record audit log, against grep.
 bench-log: $(BUILD)/bench_log
 	$(BUILD)/bench_log
+
+$(BUILD)/bench_config: tests/bench/bench_config.c $(BUILD)/libxfed.a $(wildcard include/*.h)
+	$(CC) $(CFLAGS) $(XCFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libxfed.a \
+		$(PKG_LIBS) $(LDFLAGS)
+
+# Reading configurations of 1k/10k/20k domains: time, linearity, peak RSS.
+bench-config: $(BUILD)/bench_config
+	$(BUILD)/bench_config
 
 # Speed and memory against a hand-batched nsupdate (bench/README.md).
 bench: deps
