@@ -25,7 +25,9 @@ CFLAGS	?= -O2 -g
 XCFLAGS	:= -std=c11 -pthread -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wmissing-prototypes -Wstrict-prototypes -Iinclude
 ifeq ($(SANITIZE),1)
-XCFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer
+# Any UBSan finding stops the test that hit it, instead of a mere message.
+XCFLAGS	+= -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
@@ -37,7 +39,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration demo install clean deps tests bench bench-log bench-config
+.PHONY: all check unit integration demo install clean deps tests bench bench-log bench-config fuzz
 
 all: $(BUILD)/xfedd $(BUILD)/xfedctl
 
@@ -103,6 +105,11 @@ $(BUILD)/bench_config: tests/bench/bench_config.c $(BUILD)/libxfed.a $(wildcard 
 # Reading configurations of 1k/10k/20k domains: time, linearity, peak RSS.
 bench-config: $(BUILD)/bench_config
 	$(BUILD)/bench_config
+
+# libFuzzer targets (fuzz/README.md), each for FUZZ_SECONDS; needs clang.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@fuzz/run.sh $(FUZZ_SECONDS)
 
 # Speed and memory against a hand-batched nsupdate (bench/README.md).
 bench: deps

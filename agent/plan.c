@@ -19,7 +19,7 @@
 #include "util.h"
 
 struct live_rr {
-	ldns_rr		*canon;		/* lower-cased copy, owned */
+	ldns_rr		*canon;		/* lower-cased copy, or orig itself */
 	const ldns_rr	*orig;		/* as read, borrowed */
 };
 
@@ -112,7 +112,8 @@ live_free(struct live *lv)
 	size_t i;
 
 	for (i = 0; i < lv->n; i++)
-		ldns_rr_free(lv->rr[i].canon);
+		if (lv->rr[i].canon != lv->rr[i].orig)
+			ldns_rr_free(lv->rr[i].canon);
 	free(lv->rr);
 	lv->rr = NULL;
 	lv->n = 0;
@@ -123,6 +124,39 @@ in_zone(const ldns_rdf *name, const ldns_rdf *zone)
 {
 	return ldns_dname_compare(name, zone) == 0 ||
 	    ldns_dname_is_subdomain(name, zone);
+}
+
+static bool
+has_upper(const ldns_rdf *rdf)
+{
+	const uint8_t *p = ldns_rdf_data(rdf);
+	size_t i;
+
+	for (i = 0; i < ldns_rdf_size(rdf); i++)
+		if (p[i] >= 'A' && p[i] <= 'Z')
+			return true;
+	return false;
+}
+
+/*
+ * Is rr already in canonical form (RFC 4034 6.2: owner and the domain
+ * names in its RDATA lower case)?  Then it needs no lower-cased copy.
+ */
+static bool
+is_canonical(const ldns_rr *rr)
+{
+	size_t i;
+
+	if (has_upper(ldns_rr_owner(rr)))
+		return false;
+	for (i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+
+		if (f != NULL && ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME &&
+		    has_upper(f))
+			return false;
+	}
+	return true;
 }
 
 /* Keep only what lies inside the zone, canonicalised, sorted, unique. */
@@ -142,13 +176,17 @@ live_build(const ldns_rdf *zone, const ldns_rr_list *live, struct live *lv)
 		rr = ldns_rr_list_rr(live, i);
 		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN)
 			continue;
-		if ((c = ldns_rr_clone(rr)) == NULL) {
+		if (is_canonical(rr)) {
+			/* Most records already are: compare them as read. */
+			c = (ldns_rr *)rr;
+		} else if ((c = ldns_rr_clone(rr)) == NULL) {
 			ldns_rdf_deep_free(zc);
 			return XFED_ENOMEM;
-		}
-		ldns_rr2canonical(c);
+		} else
+			ldns_rr2canonical(c);
 		if (!in_zone(ldns_rr_owner(c), zc)) {
-			ldns_rr_free(c);
+			if (c != rr)
+				ldns_rr_free(c);
 			continue;
 		}
 		lv->rr[lv->n].canon = c;
@@ -162,7 +200,8 @@ live_build(const ldns_rdf *zone, const ldns_rr_list *live, struct live *lv)
 	/* A transfer may repeat records (the SOA does): keep the first. */
 	for (i = 1, j = 0; i < lv->n; i++) {
 		if (live_rr_cmp(&lv->rr[i], &lv->rr[j]) == 0) {
-			ldns_rr_free(lv->rr[i].canon);
+			if (lv->rr[i].canon != lv->rr[i].orig)
+				ldns_rr_free(lv->rr[i].canon);
 			continue;
 		}
 		lv->rr[++j] = lv->rr[i];
@@ -305,7 +344,7 @@ change_clear(struct xfed_change *ch)
 	ldns_rdf_deep_free(ch->name);
 	ldns_rr_list_deep_free(ch->prereq);
 	ldns_rr_list_deep_free(ch->update);
-	ldns_rr_list_deep_free(ch->added);
+	ldns_rr_list_free(ch->added);		/* borrowed from update */
 	ldns_rr_list_deep_free(ch->removed);
 	memset(ch, 0, sizeof(*ch));
 }
@@ -453,7 +492,7 @@ ttls_are(const struct rrset *s, uint32_t ttl)
 static int
 note_replacement(struct xfed_change *ch, const struct xfed_owned *o,
     ldns_rr_type type, const struct rrset *s, const ldns_rr_list *want,
-    bool whole)
+    bool whole, size_t first)
 {
 	const ldns_rr *rr;
 	size_t i, k = 0;
@@ -474,12 +513,11 @@ note_replacement(struct xfed_change *ch, const struct xfed_owned *o,
 		rr = ldns_rr_list_rr(o->rrs, i);
 		if (ldns_rr_get_type(rr) != type)
 			continue;
-		if (whole || !rrset_has(s, ldns_rr_list_rr(want, k))) {
-			rc = push(ch->added, rr_copy(rr, LDNS_RR_CLASS_IN,
-			    o->ttl));
-			if (rc != XFED_OK)
-				return rc;
-		}
+		/* added borrows the update's own record: no copy. */
+		if (whole || !rrset_has(s, ldns_rr_list_rr(want, k)))
+			if (!ldns_rr_list_push_rr(ch->added,
+			    ldns_rr_list_rr(ch->update, first + k)))
+				return XFED_ENOMEM;
 		k++;
 	}
 	return XFED_OK;
@@ -494,7 +532,7 @@ plan_type(struct xfed_change *ch, const struct xfed_owned *o,
 	const ldns_rr *rr;
 	struct rrset s;
 	bool same_data, same_ttl;
-	size_t i, nwant;
+	size_t i, nwant, first;
 	int rc;
 
 	s = live_rrset(lv, ch->name, type);
@@ -513,6 +551,7 @@ plan_type(struct xfed_change *ch, const struct xfed_owned *o,
 	if (s.n > 0 && (rc = push(ch->update, meta_rr(ch->name, type,
 	    LDNS_RR_CLASS_ANY))) != XFED_OK)
 		goto done;
+	first = ldns_rr_list_rr_count(ch->update);
 	for (i = 0; i < ldns_rr_list_rr_count(o->rrs); i++) {
 		rr = ldns_rr_list_rr(o->rrs, i);
 		if (ldns_rr_get_type(rr) != type)
@@ -521,7 +560,7 @@ plan_type(struct xfed_change *ch, const struct xfed_owned *o,
 		if (rc != XFED_OK)
 			goto done;
 	}
-	rc = note_replacement(ch, o, type, &s, want, !same_ttl);
+	rc = note_replacement(ch, o, type, &s, want, !same_ttl, first);
 done:
 	ldns_rr_list_deep_free(want);
 	return rc;
@@ -538,7 +577,10 @@ plan_marker(struct xfed_change *ch, const struct xfed_owned *o,
 	if ((rc = push(ch->update, xfed_marker_new(ch->name, owner,
 	    ttl))) != XFED_OK)
 		return rc;
-	return push(ch->added, xfed_marker_new(ch->name, owner, ttl));
+	if (!ldns_rr_list_push_rr(ch->added, ldns_rr_list_rr(ch->update,
+	    ldns_rr_list_rr_count(ch->update) - 1)))
+		return XFED_ENOMEM;
+	return XFED_OK;
 }
 
 /* Does any live RR have this owner? */

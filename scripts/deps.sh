@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config libldns-dev libconfuse-dev check libjansson-dev
 libsystemd-dev libssl-dev bind9 bind9-utils bind9-dnsutils python3 systemd
-mandoc clang valgrind"
+mandoc clang libclang-rt-14-dev valgrind logrotate time"
 
 missing=""
 for p in $PKGS; do
