@@ -99,7 +99,9 @@ xfed_discover_zone(const struct xfed_peer *peers, size_t npeers,
 		snprintf(detail, dlen, "cannot find the zone of %s: %s", n,
 		    rc < 0 ? why : "no SOA found up to the root");
 		free(n);
-		return XFED_ENOZONE;
+		/* Say "nobody answered" apart from "there is no zone". */
+		return rc == XFED_ETIMEOUT || rc == XFED_ENETWORK ||
+		    rc == XFED_ECANCELED ? rc : XFED_ENOZONE;
 	}
 	*zone = ldns_rdf_clone(ldns_rr_owner(soa));
 	*mname = ldns_rdf_clone(ldns_rr_rdf(soa, 0));

@@ -737,8 +737,9 @@ owned_name_cmp(const void *a, const void *b)
 }
 
 /*
- * Is name declared with something to own?  A declared name with nothing
- * to own is planned like an undeclared one: our marker there goes.
+ * Is name declared with something to own (or declared for a zone not
+ * known this time)?  A declared name with nothing to own is planned like
+ * an undeclared one: our marker there goes.
  */
 static bool
 is_declared(const struct xfed_owned **sorted, size_t n, const ldns_rdf *name)
@@ -773,7 +774,8 @@ plan_removals(struct xfed_plan *plan, const struct xfed_owned *names,
 
 	sorted = xcalloc(n, sizeof(*sorted));
 	for (i = 0; i < n; i++)
-		if (ldns_rr_list_rr_count(names[i].rrs) > 0)
+		if (ldns_rr_list_rr_count(names[i].rrs) > 0 ||
+		    names[i].elsewhere)
 			sorted[k++] = &names[i];
 	qsort(sorted, k, sizeof(*sorted), owned_name_cmp);
 	for (i = 0; i < lv->n && rc == XFED_OK; i++) {
@@ -827,7 +829,8 @@ xfed_plan_zone(const ldns_rdf *zone, const struct xfed_owned *names,
 	if ((rc = live_build(plan->zone, live, &lv)) != XFED_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		if (ldns_rr_list_rr_count(names[i].rrs) == 0)
+		if (ldns_rr_list_rr_count(names[i].rrs) == 0 ||
+		    names[i].elsewhere)
 			continue;
 		if ((rc = plan_declared(plan, &names[i], &lv, owner)) != XFED_OK)
 			goto fail;

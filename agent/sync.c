@@ -48,8 +48,19 @@ struct run {
 	struct xfed_peer		*resolvers;
 	size_t				 nresolvers;
 	bool				 resolvers_loaded;
+	/*
+	 * Servers that did not answer discovery in this sync ("" for the
+	 * resolvers), with why: the other names that need them fail at once
+	 * instead of each waiting out the same timeouts.
+	 */
+	char				**down;
+	char				**down_why;
+	size_t				 ndown;
 	struct job			*jobs;
 	size_t				 njobs;
+	/* Declared names whose zone could not be found: never removed. */
+	const struct xfed_owned		**unassigned;
+	size_t				 nunassigned;
 	size_t				*slots;		/* zone hash: job index + 1 */
 	size_t				 nslots;	/* a power of two */
 	struct xfed_state		 state;
@@ -157,6 +168,42 @@ mname_peer(struct run *r, const ldns_rdf *mname, struct xfed_peer *peer,
 	return rc;
 }
 
+static const char *
+down_reason(const struct run *r, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < r->ndown; i++)
+		if (strcmp(r->down[i], label) == 0)
+			return r->down_why[i];
+	return NULL;
+}
+
+/* Remember that discovery through label got no answer at all. */
+static int
+note_down(struct run *r, const char *label, int rc, const char *why)
+{
+	if (rc != XFED_ETIMEOUT && rc != XFED_ENETWORK)
+		return rc;
+	r->down = xreallocarray(r->down, r->ndown + 1, sizeof(*r->down));
+	r->down_why = xreallocarray(r->down_why, r->ndown + 1,
+	    sizeof(*r->down_why));
+	r->down[r->ndown] = xstrdup(label);
+	r->down_why[r->ndown++] = xstrdup(why);
+	return rc;
+}
+
+static int
+already_down(struct run *r, const char *label, char *why, size_t wlen)
+{
+	if (down_reason(r, label) == NULL)
+		return 0;
+	snprintf(why, wlen, "discovery not tried: %s did not answer earlier "
+	    "in this sync (not asked again in this sync)", label[0] != '\0' ?
+	    label : "the resolvers");
+	return XFED_ETIMEOUT;
+}
+
 /*
  * Decide the zone and the primary of one declared name.  A configured
  * server or zone always wins over discovery.
@@ -175,17 +222,21 @@ assign(struct run *r, const struct xfed_owned *o, ldns_rdf **zone,
 		    *zone != NULL)
 			return rc;
 		/* Ask the configured server itself, not the resolvers. */
+		if ((rc = already_down(r, peer->label, why, wlen)) != 0)
+			return rc;
 		rc = xfed_discover_zone(peer, 1, false, ask, zone, &mname,
 		    why, wlen);
 		ldns_rdf_deep_free(mname);
-		return rc;
+		return note_down(r, peer->label, rc, why);
 	}
 	if ((rc = load_resolvers(r)) != 0) {
 		snprintf(why, wlen, "no usable resolver for discovery");
 		return rc;
 	}
-	rc = xfed_discover_zone(r->resolvers, r->nresolvers, true, ask,
-	    &found, &mname, why, wlen);
+	if ((rc = already_down(r, "", why, wlen)) != 0)
+		return rc;
+	rc = note_down(r, "", xfed_discover_zone(r->resolvers, r->nresolvers,
+	    true, ask, &found, &mname, why, wlen), why);
 	if (rc == 0)
 		rc = mname_peer(r, mname, peer, why, wlen);
 	if (*zone == NULL)
@@ -313,6 +364,9 @@ build_jobs(struct run *r)
 			ldns_rdf_deep_free(zone);
 			free(label);
 			free(name);
+			r->unassigned = xreallocarray(r->unassigned,
+			    r->nunassigned + 1, sizeof(*r->unassigned));
+			r->unassigned[r->nunassigned++] = o;
 			continue;
 		}
 		add_name(add_job(r, zone, &peer), o);
@@ -509,7 +563,8 @@ remember_zone(struct run *r, const struct job *j, const struct xfed_plan *p)
 	if (r->opts->dry_run)
 		return;
 	pthread_mutex_lock(&r->lock);
-	if (p->n_owned_after > 0 || p->n_conflicts > 0)
+	/* While some names have no known zone, forget no zone. */
+	if (p->n_owned_after > 0 || p->n_conflicts > 0 || r->nunassigned > 0)
 		xfed_state_set(&r->state, j->zone_str, j->peer.label,
 		    j->peer.key != NULL ? j->peer.key->name : "");
 	else
@@ -615,7 +670,7 @@ read_and_plan(struct run *r, const struct job *j, struct xfed_zone_report *z,
 		return rc;
 	}
 	*serial = data.serial;
-	names = xcalloc(j->n, sizeof(*names));
+	names = xcalloc(j->n + r->nunassigned, sizeof(*names));
 	blocked = xcalloc(j->n, sizeof(*blocked));
 	for (i = 0; i < j->n; i++) {
 		names[i] = *j->names[i];
@@ -623,8 +678,13 @@ read_and_plan(struct run *r, const struct job *j, struct xfed_zone_report *z,
 			names[i].blocked = blocked[i] = alias_block(r,
 			    j->names[i]);
 	}
-	rc = xfed_plan_zone(j->zone, names, j->n, data.rrs, r->cfg->owner,
-	    plan);
+	/* Any of them may live in this zone: protect them from removal. */
+	for (i = 0; i < r->nunassigned; i++) {
+		names[j->n + i] = *r->unassigned[i];
+		names[j->n + i].elsewhere = true;
+	}
+	rc = xfed_plan_zone(j->zone, names, j->n + r->nunassigned, data.rrs,
+	    r->cfg->owner, plan);
 	for (i = 0; i < j->n; i++)
 		free(blocked[i]);
 	free(blocked);
@@ -989,6 +1049,13 @@ free_run(struct run *r)
 		free(r->jobs[i].names);
 		free(r->jobs[i].text);
 	}
+	for (i = 0; i < r->ndown; i++) {
+		free(r->down[i]);
+		free(r->down_why[i]);
+	}
+	free(r->down);
+	free(r->down_why);
+	free(r->unassigned);
 	free(r->jobs);
 	free(r->slots);
 	free(r->aliases);

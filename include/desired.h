@@ -33,6 +33,12 @@ struct xfed_owned {
 	 * reports this reason as a conflict and leaves the name alone.
 	 */
 	const char			*blocked;
+	/*
+	 * Set by the engine on a declared name whose zone is not known this
+	 * time (discovery failed): it is planned nowhere, but no zone may
+	 * take it for undeclared and remove what it holds.
+	 */
+	bool				 elsewhere;
 };
 
 struct xfed_desired {

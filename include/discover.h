@@ -17,8 +17,9 @@
 
 /*
  * Find the zone holding name by asking each of peers in turn (recursive
- * sets RD, for resolvers).  0 with *zone and *mname set (caller frees), or
- * XFED_ENOZONE with the reasons in detail.
+ * sets RD, for resolvers).  0 with *zone and *mname set (caller frees);
+ * XFED_ETIMEOUT / XFED_ENETWORK when no peer answered at all; else
+ * XFED_ENOZONE.  The reasons are in detail.
  */
 int	xfed_discover_zone(const struct xfed_peer *peers, size_t npeers,
 	    bool recursive, const ldns_rdf *name, ldns_rdf **zone,

@@ -198,4 +198,35 @@ assert_not_contains "secret not on stderr" "$ERR" "$KEY_SHA256_SECRET"
 assert_not_contains "secret not in the audit log" \
 	"$(cat "$XFED_TMP/audit.jsonl")" "$KEY_SHA256_SECRET"
 
+# 4. A resolver that never answers: the first name waits out the timeouts,
+# the other names fail at once instead of each waiting again.
+silent_port=$(named_free_port)
+python3 "$XFED_ROOT/tests/tools/silent_server.py" "$silent_port" &
+silent_pid=$!
+at_exit "kill $silent_pid 2>/dev/null || true"
+sleep 0.3
+printf '%s\n' "$edge" 'domain "example.test" { proxy = {"edge"} }' \
+	'domain "example2.test" { proxy = {"edge"} }' \
+	'domain "chat.example2.test" { proxy = {"edge"} }' | discovery_config
+sed -i "s/^resolver .*/resolver     = {\"127.0.0.1@$silent_port\"}/" "$conf"
+start=$(date +%s)
+assert_exit 2 "silent resolver: every zone fails" xfedd --once -c "$conf"
+took=$(( $(date +%s) - start ))
+# One discovery: 2 attempts of 3 s.  Four names each waiting would be 24 s.
+if [ "$took" -le 12 ]; then pass "silent resolver: gave up in ${took} s, not per name"
+else fail "silent resolver: took ${took} s"; fi
+assert_contains "silent resolver: later names not asked again" "$ERR" \
+	"not asked again in this sync"
+# Names whose zone is unknown are never taken for removed: still there.
+assert_eq "silent resolver: example.test. SRV kept" "0 0 5269 xmpp.proxy.test." \
+	"$(zone_query _xmpp-server._tcp.example.test. SRV)"
+assert_eq "silent resolver: chat.example2.test. SRV kept" \
+	"0 0 5269 xmpp.proxy.test." \
+	"$(zone_query _xmpp-server._tcp.chat.example2.test. SRV)"
+assert_eq "silent resolver: proxy addresses kept" "127.0.0.10" \
+	"$(zone_query xmpp.proxy.test. A)"
+assert_not_contains "silent resolver: no declared record removed" \
+	"$(tail -n 20 "$XFED_TMP/audit.jsonl" | grep '"event":"update"' || true)" \
+	"_xmpp-server._tcp.example.test."
+
 finish

@@ -849,6 +849,51 @@ START_TEST(test_declared_empty_name)
 }
 END_TEST
 
+/*
+ * A declared name whose zone is not known this time (discovery failed) is
+ * planned nowhere and removed nowhere, whatever it holds here.
+ */
+START_TEST(test_elsewhere_name_kept)
+{
+	static const char *const live_lines[] = { SOA,
+	    MARK(HOSTN, "3600"), HOSTN " 3600 IN A 192.0.2.99", NULL };
+	struct xfed_owned o;
+	struct xfed_plan *plan;
+	ldns_rr_list *live = live_from(live_lines);
+	ldns_rdf *zone = dname(ZONE);
+
+	memset(&o, 0, sizeof(o));
+	o.name = dname(HOSTN);
+	o.kind = XFED_NAME_HOST;
+	{
+		static const char *const want[] = { A_RR("3600"), NULL };
+
+		o.rrs = live_from(want);
+	}
+	o.ttl = 3600;
+	o.elsewhere = true;
+	ck_assert_int_eq(xfed_plan_zone(zone, &o, 1, live, OWNER, &plan), 0);
+	/* Neither replaced (192.0.2.99 stays) nor removed. */
+	ck_assert_uint_eq(plan->n_changes, 0);
+	ck_assert_uint_eq(plan->n_conflicts, 0);
+	xfed_plan_free(plan);
+
+	/* The same name not declared at all: removed. */
+	o.elsewhere = false;
+	ldns_rr_list_deep_free(o.rrs);
+	o.rrs = ldns_rr_list_new();
+	ck_assert_int_eq(xfed_plan_zone(zone, &o, 1, live, OWNER, &plan), 0);
+	ck_assert_uint_eq(plan->n_changes, 1);
+	ck_assert_int_eq(plan->changes[0].phase, XFED_PHASE_ADDR_DELETE);
+	xfed_plan_free(plan);
+
+	ldns_rr_list_deep_free(o.rrs);
+	ldns_rdf_deep_free(o.name);
+	ldns_rdf_deep_free(zone);
+	ldns_rr_list_deep_free(live);
+}
+END_TEST
+
 /* No names declared and an empty zone: an empty plan, not an error. */
 START_TEST(test_plan_nothing)
 {
@@ -1205,6 +1250,7 @@ plan_suite(void)
 	tcase_add_loop_test(tc, test_plan_converges, 0, n);
 	tcase_add_test(tc, test_meta_rrs_are_empty);
 	tcase_add_test(tc, test_declared_empty_name);
+	tcase_add_test(tc, test_elsewhere_name_kept);
 	tcase_add_test(tc, test_plan_nothing);
 	tcase_add_test(tc, test_plan_duplicate_live);
 	tcase_add_test(tc, test_plan_declared_outside_zone);
