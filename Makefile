@@ -39,7 +39,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit integration demo install clean deps tests bench bench-log bench-config fuzz
+.PHONY: all check check-sanitize check-valgrind unit integration demo install clean deps tests bench bench-log bench-config fuzz
 
 all: $(BUILD)/xfedd $(BUILD)/xfedctl
 
@@ -73,11 +73,30 @@ deps:
 	@scripts/deps.sh
 
 # The README's test command.  Unit suites first (no network), then the
-# integration suites, each against its own named on a free loopback port.
+# integration suites, each against its own named on a free loopback port;
+# then all of it again with AddressSanitizer and UBSan built in, and the
+# core integration suites with xfedd and xfedctl under valgrind.
 check: deps
 	@$(MAKE) --no-print-directory tests
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory check-sanitize
+	@$(MAKE) --no-print-directory check-valgrind
+
+ASAN_BUILD := $(BUILD)/asan
+check-sanitize:
+	@echo "=== every suite again with ASan+UBSan ($(ASAN_BUILD))"
+	@$(MAKE) --no-print-directory tests SANITIZE=1 BUILD=$(ASAN_BUILD)
+	@scripts/run-unit.sh $(UNIT_BINS:$(BUILD)/%=$(ASAN_BUILD)/%)
+	@XFEDD=$(CURDIR)/$(ASAN_BUILD)/xfedd \
+		XFEDCTL=$(CURDIR)/$(ASAN_BUILD)/xfedctl \
+		XFED_TOOLS=$(CURDIR)/$(ASAN_BUILD)/tests tests/run-integration.sh
+
+VALGRIND_TESTS ?= t_converge t_change t_conflict t_race t_daemon \
+		  t_daemon_timers t_audit
+check-valgrind:
+	@echo "=== $(VALGRIND_TESTS) with xfedd and xfedctl under valgrind"
+	@XFED_VALGRIND=1 TESTS="$(VALGRIND_TESTS)" tests/run-integration.sh
 
 unit: tests
 	@scripts/run-unit.sh $(UNIT_BINS)

@@ -122,6 +122,7 @@ xfed_dns_match(const ldns_pkt *query, const uint8_t *wire, size_t len,
     ldns_pkt **answer)
 {
 	ldns_pkt *pkt = NULL;
+	int rc;
 
 	*answer = NULL;
 	if (len < LDNS_HEADER_SIZE)
@@ -129,6 +130,8 @@ xfed_dns_match(const ldns_pkt *query, const uint8_t *wire, size_t len,
 	/* Cheap header checks first: a stray datagram is no parse work. */
 	if (LDNS_ID_WIRE(wire) != ldns_pkt_id(query) || !LDNS_QR_WIRE(wire))
 		return XFED_EMISMATCH;
+	if ((rc = xfed_tsig_check_placement(wire, len)) != 0)
+		return rc;
 	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
 		return XFED_EMALFORMED;
 	if (ldns_pkt_get_opcode(pkt) != ldns_pkt_get_opcode(query) ||
@@ -337,7 +340,8 @@ xfed_dns_exchange(const struct xfed_peer *peer, ldns_pkt *query,
 			continue;
 		}
 		if (rc == 0 || rc == XFED_ETOOBIG || rc == XFED_EINVAL ||
-		    rc == XFED_EMALFORMED || rc == XFED_ECANCELED)
+		    rc == XFED_EMALFORMED || rc == XFED_ECANCELED ||
+		    xfed_error_is_auth(rc))
 			break;
 		log_debug("%s: attempt %u: %s", peer->label, ex->attempts,
 		    xfed_strerror(rc));
@@ -348,6 +352,8 @@ xfed_dns_exchange(const struct xfed_peer *peer, ldns_pkt *query,
 		if (rc == XFED_EMALFORMED)
 			snprintf(ex->detail, sizeof(ex->detail),
 			    "%s: malformed answer", peer->label);
+		else if (xfed_error_is_auth(rc))
+			explain_auth_failure(peer, ex);	/* TSIG misplaced */
 		else
 			explain_transport_failure(peer, rc, ex);
 	}

@@ -376,6 +376,14 @@ find_tsig(const uint8_t *wire, size_t len, struct tsig_rr *t)
 	return parse_tsig_rdata(wire, len, rd, rdlen, t);
 }
 
+int
+xfed_tsig_check_placement(const uint8_t *wire, size_t len)
+{
+	struct tsig_rr t;
+
+	return find_tsig(wire, len, &t);
+}
+
 /* ---- HMAC ---- */
 
 static EVP_MAC_CTX *

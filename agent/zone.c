@@ -47,11 +47,15 @@ check_message(struct transfer *t, const uint8_t *wire, size_t len,
     ldns_pkt **pkt)
 {
 	const ldns_rr *q;
+	int rc;
 
 	*pkt = NULL;
 	if (len < LDNS_HEADER_SIZE || LDNS_ID_WIRE(wire) !=
 	    ldns_pkt_id(t->query) || !LDNS_QR_WIRE(wire))
 		return XFED_EMISMATCH;
+	/* Before ldns, which leaks all TSIG records but the last. */
+	if ((rc = xfed_tsig_check_placement(wire, len)) != 0)
+		return rc;
 	if (ldns_wire2pkt(pkt, wire, len) != LDNS_STATUS_OK)
 		return XFED_EMALFORMED;
 	if (ldns_pkt_get_opcode(*pkt) != LDNS_PACKET_QUERY)
@@ -141,9 +145,10 @@ handle_message(struct transfer *t, const uint8_t *wire, size_t len)
 	if ((rc = check_message(t, wire, len, &pkt)) != 0) {
 		ldns_pkt_free(pkt);
 		return fail(t, rc, "%s: transfer message %u of %s %s",
-		    t->peer->label, t->messages + 1,
-		    t->zname, rc == XFED_EMALFORMED ?
-		    "is malformed" : "does not answer our request");
+		    t->peer->label, t->messages + 1, t->zname,
+		    rc == XFED_EMALFORMED ? "is malformed" :
+		    rc == XFED_ETSIGFORMAT ? "has a misplaced or extra TSIG" :
+		    "does not answer our request");
 	}
 	if (t->verifier != NULL) {
 		memset(&res, 0, sizeof(res));

@@ -73,6 +73,14 @@ int		 xfed_tsig_sign(const struct xfed_key *key, uint8_t *buf,
 		    size_t *len, size_t cap, uint64_t now,
 		    struct xfed_tsig_request *req);
 
+/*
+ * Walk a message and check its records are well formed and carry at most
+ * one TSIG, last of all: 0, XFED_EMALFORMED or XFED_ETSIGFORMAT.  Done
+ * before ldns parses an answer: ldns_wire2pkt leaks every TSIG record but
+ * the last, which a hostile server could use to bleed a daemon's memory.
+ */
+int		 xfed_tsig_check_placement(const uint8_t *wire, size_t len);
+
 /* What verifying one answer message found. */
 struct xfed_tsig_result {
 	bool		 is_signed;	/* the message carried a TSIG record */

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/named.sh"
 
 need_binaries
-WRITER=$XFED_ROOT/build/tests/audit_writer
+WRITER=$XFED_TOOLS/audit_writer
 if [ ! -x "$WRITER" ]; then
 	echo "$TEST_NAME: $WRITER not built (run make tests first)" >&2
 	exit 1

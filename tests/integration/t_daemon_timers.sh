@@ -37,7 +37,8 @@ at_exit "kill $notify_pid 2>/dev/null || true"
 for _ in $(seq 50); do [ -S "$XFED_TMP/notify.sock" ] && break; sleep 0.1; done
 
 NOTIFY_SOCKET=$XFED_TMP/notify.sock WATCHDOG_USEC=1000000 \
-	"$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd.log" &
+	"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" \
+	2>"$XFED_TMP/xfedd.log" &
 xfedd_pid=$!
 at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
 

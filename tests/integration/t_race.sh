@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/named.sh"
 
 need_binaries
-RACE_SYNC=$XFED_ROOT/build/tests/race_sync
+RACE_SYNC=$XFED_TOOLS/race_sync
 if [ ! -x "$RACE_SYNC" ]; then
 	echo "$TEST_NAME: $RACE_SYNC not built (run make tests first)" >&2
 	exit 1

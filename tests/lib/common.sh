@@ -21,7 +21,9 @@ TESTS_FAILED=0
 # The programs under test; override to test an installed build.
 : "${XFEDD:=$XFED_ROOT/build/xfedd}"
 : "${XFEDCTL:=$XFED_ROOT/build/xfedctl}"
-export XFEDD XFEDCTL
+# The test tools (race_sync, fakedns, audit_writer): the same build's.
+: "${XFED_TOOLS:=$XFED_ROOT/build/tests}"
+export XFEDD XFEDCTL XFED_TOOLS
 
 # With XFED_VALGRIND=1 (passed through by tests/run-integration.sh) every
 # xfedd/xfedctl run goes through valgrind; a memory error or a definite leak

@@ -430,7 +430,7 @@ FAKE_AT_EXIT=0
 # fake_start FAKEDNS-OPTION... — start it on a free port; fail if it does
 # not report ready within ~5 s.
 fake_start() {
-	local bin=$XFED_ROOT/build/tests/fakedns key=${FAKE_KEY:-xfed-key} i
+	local bin=${XFED_TOOLS:-$XFED_ROOT/build/tests}/fakedns key=${FAKE_KEY:-xfed-key} i
 	if [ ! -x "$bin" ]; then
 		echo "named.sh: $bin not built (run make tests first)" >&2
 		return 1
