@@ -82,12 +82,30 @@ rdata_cmp(const ldns_rr *a, const ldns_rr *b)
 	return 0;
 }
 
+/*
+ * Order names by their wire octets.  Every name compared this way is in
+ * canonical (lower-case) form, so "equal" means the same name; the order
+ * is not DNS canonical order, just a fast total order for sorting and
+ * searching.  ldns_dname_compare, which walks labels and folds case, took
+ * a third of the time of a 10,000-name plan.
+ */
+static int
+name_cmp(const ldns_rdf *a, const ldns_rdf *b)
+{
+	size_t la = ldns_rdf_size(a), lb = ldns_rdf_size(b);
+	int c = memcmp(ldns_rdf_data(a), ldns_rdf_data(b), la < lb ? la : lb);
+
+	if (c != 0)
+		return c;
+	return la < lb ? -1 : la > lb;
+}
+
 static int
 key_cmp(const ldns_rr *rr, const ldns_rdf *name, ldns_rr_type type)
 {
 	int c;
 
-	if ((c = ldns_dname_compare(ldns_rr_owner(rr), name)) != 0)
+	if ((c = name_cmp(ldns_rr_owner(rr), name)) != 0)
 		return c;
 	if (ldns_rr_get_type(rr) != type)
 		return ldns_rr_get_type(rr) < type ? -1 : 1;
@@ -591,14 +609,13 @@ name_in_use(const struct live *lv, const ldns_rdf *name)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (ldns_dname_compare(ldns_rr_owner(lv->rr[mid].canon),
-		    name) < 0)
+		if (name_cmp(ldns_rr_owner(lv->rr[mid].canon), name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo < lv->n &&
-	    ldns_dname_compare(ldns_rr_owner(lv->rr[lo].canon), name) == 0;
+	    name_cmp(ldns_rr_owner(lv->rr[lo].canon), name) == 0;
 }
 
 /*
@@ -733,7 +750,7 @@ owned_name_cmp(const void *a, const void *b)
 {
 	const struct xfed_owned *const *x = a, *const *y = b;
 
-	return ldns_dname_compare((*x)->name, (*y)->name);
+	return name_cmp((*x)->name, (*y)->name);
 }
 
 /*
@@ -749,7 +766,7 @@ is_declared(const struct xfed_owned **sorted, size_t n, const ldns_rdf *name)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = ldns_dname_compare(sorted[mid]->name, name);
+		c = name_cmp(sorted[mid]->name, name);
 		if (c == 0)
 			return true;
 		if (c < 0)
@@ -781,7 +798,7 @@ plan_removals(struct xfed_plan *plan, const struct xfed_owned *names,
 	for (i = 0; i < lv->n && rc == XFED_OK; i++) {
 		name = ldns_rr_owner(lv->rr[i].canon);
 		/* Visit each owner name once: at its first RR. */
-		if (i > 0 && ldns_dname_compare(name,
+		if (i > 0 && name_cmp(name,
 		    ldns_rr_owner(lv->rr[i - 1].canon)) == 0)
 			continue;
 		if (is_declared(sorted, k, name))

@@ -205,29 +205,30 @@ message_fields(const struct xfed_peer *peer, const struct xfed_plan *plan,
  * change must leave a record.
  */
 static int
-audit_intent(struct xfed_audit *audit, const struct xfed_peer *peer,
-    const struct xfed_plan *plan, struct batch b, const char *trigger,
-    const struct msgref *m)
+audit_intent(struct xfed_audit *audit, const struct xfed_plan *plan,
+    struct batch b, json_t *shared)
 {
 	json_t *rec;
 
 	if (audit == NULL)
 		return 0;
-	rec = message_fields(peer, plan, b, trigger, m);
+	/* The shared fields are referenced, not copied or rendered again. */
+	rec = json_object();
+	json_object_update(rec, shared);
 	json_object_set_new(rec, "prereq", prereq_lines(plan, b));
 	return xfed_audit_write(audit, "update-intent", rec);
 }
 
 static void
 audit_update(struct xfed_audit *audit, const struct xfed_peer *peer,
-    const struct xfed_plan *plan, struct batch b, const char *trigger,
-    const struct msgref *m, const struct xfed_exchange *ex)
+    json_t *shared, const struct xfed_exchange *ex)
 {
 	json_t *rec;
 
 	if (audit == NULL)
 		return;
-	rec = message_fields(peer, plan, b, trigger, m);
+	rec = json_object();
+	json_object_update(rec, shared);
 	json_object_set_new(rec, "rcode", json_string(outcome_name(ex)));
 	json_object_set_new(rec, "tsig", json_string(tsig_outcome(peer, ex)));
 	json_object_set_new(rec, "attempts", json_integer(ex->attempts));
@@ -287,12 +288,16 @@ send_batch(const struct xfed_peer *peer, const struct xfed_plan *plan,
 	struct xfed_exchange ex;
 	struct msgref m;
 	ldns_pkt *pkt;
+	json_t *shared;
 	int rc, cancel = xfed_net_cancel_fd();
 
 	if ((pkt = build_message(plan, b)) == NULL)
 		return XFED_ENOMEM;
 	msgref_init(&m, res->messages + 1);
-	if (audit_intent(audit, peer, plan, b, trigger, &m) != 0) {
+	shared = audit != NULL ? message_fields(peer, plan, b, trigger, &m) :
+	    NULL;
+	if (audit_intent(audit, plan, b, shared) != 0) {
+		json_decref(shared);
 		ldns_pkt_free(pkt);
 		snprintf(res->detail, sizeof(res->detail), "%s: the audit log "
 		    "could not record the update; not sent", peer->label);
@@ -304,7 +309,8 @@ send_batch(const struct xfed_peer *peer, const struct xfed_plan *plan,
 	xfed_net_set_cancel_fd(cancel);
 	ldns_pkt_free(pkt);
 	res->messages++;
-	audit_update(audit, peer, plan, b, trigger, &m, &ex);
+	audit_update(audit, peer, shared, &ex);
+	json_decref(shared);
 	journal_update(peer, plan, b, &ex);
 	if (rc == 0) {
 		res->changes += b.count;

@@ -71,7 +71,9 @@ struct xfed_plan {
 
 /*
  * Plan one zone.  names are the declared owned names inside this zone
- * (n may be 0: then only removals); live is every RR read from the zone.
+ * (n may be 0: then only removals), their names in canonical (lower-case)
+ * form as xfed_desired_build makes them; live is every RR read from the
+ * zone, in any case.
  * Returns 0 and a plan (possibly with no changes), or XFED_ENOMEM.
  */
 int	 xfed_plan_zone(const ldns_rdf *zone, const struct xfed_owned *names,
