@@ -85,6 +85,44 @@ owned_init(struct xfed_owned *o, const char *name, enum xfed_name_kind kind,
 	return XFED_OK;
 }
 
+/*
+ * An SRV record built field by field: a large configuration declares tens
+ * of thousands, and parsing each from text was a good part of a sync.
+ */
+static int
+push_srv(ldns_rr_list *list, const ldns_rdf *owner, uint32_t ttl,
+    uint16_t priority, uint16_t weight, uint16_t port, const char *target)
+{
+	ldns_rr *rr = ldns_rr_new();
+	ldns_rdf *t = ldns_dname_new_frm_str(target);
+
+	if (rr == NULL || t == NULL) {
+		ldns_rr_free(rr);
+		ldns_rdf_deep_free(t);
+		return XFED_ENOMEM;
+	}
+	ldns_rr_set_owner(rr, ldns_rdf_clone(owner));
+	ldns_rr_set_type(rr, LDNS_RR_TYPE_SRV);
+	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+	ldns_rr_set_ttl(rr, ttl);
+	ldns_rr_push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16,
+	    priority));
+	ldns_rr_push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16,
+	    weight));
+	ldns_rr_push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, port));
+	ldns_rr_push_rdf(rr, t);
+	/* A proxy listed twice must not give two identical records. */
+	if (ldns_rr_list_contains_rr(list, rr)) {
+		ldns_rr_free(rr);
+		return XFED_OK;
+	}
+	if (!ldns_rr_list_push_rr(list, rr)) {
+		ldns_rr_free(rr);
+		return XFED_ENOMEM;
+	}
+	return XFED_OK;
+}
+
 /* One SRV name of a domain: label is "_xmpp-server" or "_xmpps-server". */
 static int
 add_srv_name(struct xfed_desired *d, const struct xfed_domain *dom,
@@ -106,9 +144,8 @@ add_srv_name(struct xfed_desired *d, const struct xfed_domain *dom,
 	o->server = dom->server;
 	o->origin = xasprintf("domain %s", dom->name);
 	for (i = 0; i < dom->n_proxies; i++) {
-		rc = push_rr_text(o->rrs, xasprintf("%s %u IN SRV %u %u %u %s",
-		    name, dom->ttl, dom->priority, dom->weight, port,
-		    dom->proxies[i]->host));
+		rc = push_srv(o->rrs, o->name, dom->ttl, dom->priority,
+		    dom->weight, port, dom->proxies[i]->host);
 		if (rc != XFED_OK)
 			break;
 	}

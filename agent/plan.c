@@ -137,11 +137,24 @@ live_free(struct live *lv)
 	lv->n = 0;
 }
 
+/*
+ * Is name the zone or below it?  Both are canonical (lower case), so the
+ * zone must be the name's wire tail, starting at a label boundary; this
+ * runs once per record read, where ldns_dname_is_subdomain was costly.
+ */
 static bool
 in_zone(const ldns_rdf *name, const ldns_rdf *zone)
 {
-	return ldns_dname_compare(name, zone) == 0 ||
-	    ldns_dname_is_subdomain(name, zone);
+	const uint8_t *n = ldns_rdf_data(name);
+	size_t nl = ldns_rdf_size(name), zl = ldns_rdf_size(zone), i = 0;
+
+	while (i < nl && nl - i > zl) {
+		if (n[i] == 0)
+			return false;
+		i += (size_t)n[i] + 1;
+	}
+	return i < nl && nl - i == zl &&
+	    memcmp(n + i, ldns_rdf_data(zone), zl) == 0;
 }
 
 static bool
@@ -883,45 +896,6 @@ xfed_plan_free(struct xfed_plan *plan)
 	free(plan->conflicts);
 	ldns_rdf_deep_free(plan->zone);
 	free(plan);
-}
-
-char *
-xfed_rr_to_line(const ldns_rr *rr)
-{
-	char *s, *line, *q;
-	const char *p;
-	bool quoted = false;
-	size_t len;
-
-	if ((s = ldns_rr2str(rr)) == NULL)
-		return NULL;
-	/*
-	 * ldns separates fields with tabs but also prints a tab inside a
-	 * character-string as is: escape that one, so a line never holds
-	 * a tab and splitting it on spaces outside quotes stays exact.
-	 */
-	line = xmalloc(4 * strlen(s) + 1);
-	for (p = s, q = line; *p != '\0'; p++) {
-		if (*p == '\\' && p[1] != '\0') {
-			*q++ = *p++;
-			*q++ = *p;
-		} else if (*p == '"') {
-			quoted = !quoted;
-			*q++ = *p;
-		} else if (*p == '\t' || *p == '\n') {
-			if (quoted)
-				q += sprintf(q, "\\%03u", (unsigned)*p);
-			else
-				*q++ = ' ';
-		} else
-			*q++ = *p;
-	}
-	*q = '\0';
-	free(s);
-	len = strlen(line);
-	while (len > 0 && line[len - 1] == ' ')
-		line[--len] = '\0';
-	return line;
 }
 
 static void
