@@ -825,12 +825,15 @@ xfed_audit_write(struct xfed_audit *a, const char *event, json_t *record)
 
 int
 xfed_audit_config_reload(struct xfed_audit *a, const char *path,
-    bool accepted, const char *error)
+    bool accepted, const char *error, const char *trigger, long uid)
 {
 	char hex[XFED_CHAIN_HEX + 1];
 	json_t *rec = json_object();
 
 	json_object_set_new(rec, "file", json_string(path));
+	json_object_set_new(rec, "trigger", json_string(trigger));
+	if (uid >= 0)
+		json_object_set_new(rec, "uid", json_integer(uid));
 	json_object_set_new(rec, "accepted", json_boolean(accepted));
 	json_object_set_new(rec, "sha256", xfed_sha256_file(path, hex) == 0 ?
 	    json_string(hex) : json_null());

@@ -235,7 +235,7 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 	case XFED_CTL_RELOAD:
 		log_info("control: reload requested by uid %u",
 		    (unsigned)c->uid);
-		rc = xfed_daemon_reload(d, "ctl", &errors);
+		rc = xfed_daemon_reload(d, "ctl", (long)c->uid, &errors);
 		client_answer(c, xfed_ctl_format_response(rc == 0, rc == 0 ?
 		    0 : 1, rc == 0 ? "configuration reloaded; resync queued\n" :
 		    NULL, errors, NULL));
@@ -244,7 +244,7 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 	case XFED_CTL_REOPEN:
 		log_info("control: reopen requested by uid %u",
 		    (unsigned)c->uid);
-		rc = xfed_audit_reopen(d->audit);
+		rc = xfed_daemon_reopen(d, "ctl", (long)c->uid);
 		client_answer(c, xfed_ctl_format_response(rc == 0, rc == 0 ?
 		    0 : 1, rc == 0 ? "audit log reopened\n" : NULL, rc == 0 ?
 		    NULL : "cannot reopen the audit log (see the daemon's log)",

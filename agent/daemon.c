@@ -70,7 +70,8 @@ queue_sync(struct xfed_daemon *d, const char *trigger, char **zones,
 }
 
 int
-xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, char **errors)
+xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
+    char **errors)
 {
 	struct xfed_config *cfg;
 	struct xfed_cfgref *ref, *old;
@@ -85,7 +86,7 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, char **errors)
 		log_warnx("reload: %s rejected, the running configuration "
 		    "stays in force:\n%s", d->config_path, *errors);
 		xfed_audit_config_reload(d->audit, d->config_path, false,
-		    *errors);
+		    *errors, trigger, uid);
 		xfed_notify_ready("reload rejected; running configuration kept");
 		return XFED_ECONFIG;
 	}
@@ -105,12 +106,28 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, char **errors)
 	pthread_mutex_unlock(&d->lock);
 	xfed_cfgref_put(d, old);
 	log_info("configuration %s reloaded", d->config_path);
-	xfed_audit_config_reload(d->audit, d->config_path, true, NULL);
+	xfed_audit_config_reload(d->audit, d->config_path, true, NULL, trigger,
+	    uid);
 	for (i = 0; i < cfg->n_keys; i++)
 		xfed_audit_add_binary_secret(d->audit, cfg->keys[i].secret,
 		    cfg->keys[i].secret_len);
 	xfed_notify_ready("configuration reloaded");
 	queue_sync(d, trigger, NULL, 0);
+	return 0;
+}
+
+int
+xfed_daemon_reopen(struct xfed_daemon *d, const char *trigger, long uid)
+{
+	json_t *rec;
+
+	if (xfed_audit_reopen(d->audit) != 0)
+		return XFED_EIO;
+	/* The first record of the new file says who rotated it. */
+	rec = json_pack("{s:s}", "trigger", trigger);
+	if (uid >= 0)
+		json_object_set_new(rec, "uid", json_integer(uid));
+	xfed_audit_write(d->audit, "audit-reopen", rec);
 	return 0;
 }
 
@@ -130,12 +147,12 @@ on_signal(struct loop *l)
 		break;
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", l->d->config_path);
-		xfed_daemon_reload(l->d, "signal", &errors);
+		xfed_daemon_reload(l->d, "signal", -1, &errors);
 		free(errors);
 		break;
 	case SIGUSR1:
 		log_info("SIGUSR1: reopening the audit log");
-		xfed_audit_reopen(l->d->audit);
+		xfed_daemon_reopen(l->d, "signal", -1);
 		break;
 	}
 }

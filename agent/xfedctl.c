@@ -186,6 +186,33 @@ cmd_simple(struct ctl *ctl, int argc, char **argv)
 	return call(ctl, argv[0], NULL, 0, false, QUICK_TIMEOUT_MS);
 }
 
+/* {"file": ..., "valid": true|false, "errors": ["FILE:LINE: message", ...]} */
+static int
+check_config_json(const char *path)
+{
+	struct xfed_config *cfg = NULL;
+	json_t *out = json_object(), *errs = json_array();
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	rc = xfed_config_load(path, f, &cfg);
+	fclose(f);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		json_array_append_new(errs, json_string(line));
+	json_object_set_new(out, "file", json_string(path));
+	json_object_set_new(out, "valid", json_boolean(rc == 0));
+	json_object_set_new(out, "errors", errs);
+	json_dumpf(out, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(out);
+	free(text);
+	xfed_config_free(cfg);
+	return rc == 0 ? 0 : XFED_EXIT_USAGE;
+}
+
 /* check-config [-c FILE | FILE]: the file may also follow the command. */
 static int
 cmd_check_config(struct ctl *ctl, int argc, char **argv)
@@ -203,6 +230,8 @@ cmd_check_config(struct ctl *ctl, int argc, char **argv)
 		    "[-c FILE | FILE]\n");
 		return XFED_EXIT_USAGE;
 	}
+	if (ctl->json)
+		return check_config_json(path);
 	if (xfed_config_load(path, stderr, &cfg) != 0)
 		return XFED_EXIT_USAGE;
 	printf("%s: configuration is valid\n", path);

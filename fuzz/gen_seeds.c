@@ -481,7 +481,7 @@ auditlog_seeds(void)
 	    strlen(CHAIN_KEY));
 	write_sync(a, "interval");
 	xfed_audit_config_reload(a, "/etc/xfed/xfed.conf", false,
-	    "/etc/xfed/xfed.conf:12: unknown algorithm");
+	    "/etc/xfed/xfed.conf:12: unknown algorithm", "signal", -1);
 	xfed_audit_close(a);
 	emit_log("keyed", 0x01 | 0x04, p1, NULL);
 	log = slurp(p1, &len);

@@ -90,7 +90,7 @@ int	xfed_audit_write(struct xfed_audit *a, const char *event, json_t *record);
  * the error when it was rejected (NULL: none).
  */
 int	xfed_audit_config_reload(struct xfed_audit *a, const char *path,
-	    bool accepted, const char *error);
+	    bool accepted, const char *error, const char *trigger, long uid);
 
 /*
  * Read a chain key file: its bytes, trailing white space removed, at least

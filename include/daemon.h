@@ -102,7 +102,10 @@ struct xfed_daemon {
 /* daemon.c */
 int	xfed_daemon_run(const char *config_path, bool foreground);
 int	xfed_daemon_reload(struct xfed_daemon *d, const char *trigger,
-	    char **errors);
+	    long uid, char **errors);
+/* Reopen the audit log (rotation) and say who asked, in the new file. */
+int	xfed_daemon_reopen(struct xfed_daemon *d, const char *trigger,
+	    long uid);
 
 /* worker.c */
 int	xfed_worker_start(struct xfed_daemon *d);

@@ -46,6 +46,10 @@ assert_exit 0 "xfedd --check accepts it too" xfedd --check -c "$good"
 assert_exit 0 "xfedctl -c FILE check-config accepts it" xfedctl -c "$good" check-config
 assert_exit 0 "xfedctl check-config -c FILE accepts it" xfedctl check-config -c "$good"
 assert_exit 0 "xfedctl check-config FILE accepts it" xfedctl check-config "$good"
+assert_exit 0 "xfedctl --json check-config on a valid file" \
+	xfedctl --json check-config "$good"
+assert_eq "JSON says valid, no errors" "True 0" "$(printf '%s' "$OUT" |
+	python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["valid"], len(d["errors"]))')"
 assert_exit 1 "xfedctl check-config with stray arguments" \
 	xfedctl check-config -c "$good" extra
 assert_contains "and shows its usage" "$ERR" "usage: xfedctl"
@@ -65,6 +69,10 @@ EOF
 assert_exit 1 "unknown top-level key rejected" xfedd -n -c "$bad"
 assert_match "unknown top-level key at its line" "$ERR" \
 	"^$bad:$(line_of "$bad" 'colour = "blue"'): .*colour"
+assert_exit 1 "xfedctl --json check-config on a bad file" \
+	xfedctl --json check-config "$bad"
+assert_eq "JSON says invalid with FILE:LINE errors" "False True" \
+	"$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["valid"], all(":" in e for e in d["errors"]) and len(d["errors"]) > 0)')"
 printf '%s\n' "$sections" | sed '/^  ipv6 = /a\  colour = "red"' | write_config "$bad" -
 assert_exit 1 "unknown key in a section rejected" xfedd -n -c "$bad"
 assert_match "unknown key in a section at its line" "$ERR" \

@@ -119,6 +119,13 @@ assert_eq "reload rejection is audited" 1 \
 	"$(grep -c '"event":"config-reload".*"accepted":false' "$XFED_TMP/audit.jsonl")"
 cp "$conf.good" "$conf"
 assert_exit 0 "xfedctl reload of a good configuration" xfedctl -s "$sock" reload
+assert_eq "the reload is audited with who asked" "True ctl $(id -u)" \
+	"$(grep '"event":"config-reload"' "$XFED_TMP/audit.jsonl" | tail -n 1 |
+	python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["accepted"], d["trigger"], d["uid"])')"
+assert_exit 0 "xfedctl reopen" xfedctl -s "$sock" reopen
+assert_eq "the reopen is audited with who asked" "ctl $(id -u)" \
+	"$(grep '"event":"audit-reopen"' "$XFED_TMP/audit.jsonl" | tail -n 1 |
+	python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["trigger"], d["uid"])')"
 
 # Garbage and oversized requests get an error; the daemon carries on.
 reply=$(printf 'not json\n' | python3 -c '

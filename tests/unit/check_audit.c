@@ -577,11 +577,12 @@ START_TEST(test_config_reload)
 	fclose(f);
 	sha256_hex("interval = 300\n", hex);
 	ck_assert_int_eq(xfed_audit_open(p, &a), 0);
-	ck_assert_int_eq(xfed_audit_config_reload(a, conf, true, NULL), 0);
+	ck_assert_int_eq(xfed_audit_config_reload(a, conf, true, NULL, "ctl",
+	    1000), 0);
 	ck_assert_int_eq(xfed_audit_config_reload(a, conf, false,
-	    "xfed.conf:1: bad"), 0);
+	    "xfed.conf:1: bad", "signal", -1), 0);
 	ck_assert_int_eq(xfed_audit_config_reload(a, "/nonexistent", false,
-	    "cannot read"), 0);
+	    "cannot read", "signal", -1), 0);
 	xfed_audit_close(a);
 	v = read_lines(p, &n);
 	ck_assert_uint_eq(n, 3);
