@@ -425,7 +425,7 @@ editor() {
 				# Below the proxy host.
 				rec="f$seq.$name 7200 TXT \"below-host-$seq\""
 			   fi ;;
-			3) rec="f$seq.$z 1234 AAAA 2001:db8:f::$((RANDOM % 65535))" ;;
+			3) rec="f$seq.$z 1234 AAAA 2001:db8:f::$(printf %x $((RANDOM % 65535)))" ;;
 			esac
 			script="update add $rec"
 		elif [ "$r" -lt 30 ] && [ -z "${foreign_txt[$name]:-}" ]; then
@@ -464,7 +464,7 @@ update delete $name TXT $MARKER"
 update add $name $ttl A 192.0.2.$((1 + RANDOM % 254))"
 			else
 				script="update delete $name AAAA
-update add $name $ttl AAAA 2001:db8:bad::$((RANDOM % 65535))"
+update add $name $ttl AAAA 2001:db8:bad::$(printf %x $((RANDOM % 65535)))"
 			fi
 		elif [ "$kind" = srv ]; then
 			# A stray record slipped into an owned SRV RRset.
@@ -482,7 +482,7 @@ update add $name $ttl AAAA 2001:db8:bad::$((RANDOM % 65535))"
 		last_key[$z]=$key
 		rc=0
 		printf 'zone %s\n%s\nsend\n' "$z" "$script" |
-			zone_nsupdate key-sha512 >/dev/null 2>&1 || rc=$?
+			zone_nsupdate key-sha512 >/dev/null 2>>"$edits.err" || rc=$?
 		count=$((count + 1))
 		echo "$(date -u +%T.%3N) $op $z $name rc=$rc" >>"$edits"
 		if [ "$rc" = 0 ] && [ -n "$rec" ]; then
