@@ -1163,6 +1163,39 @@ emit_texts(struct run *r)
 	}
 }
 
+/* The sync-end record: what the sync did, in numbers. */
+static json_t *
+sync_end_record(const struct xfed_sync_opts *opts,
+    const struct xfed_sync_report *rep, uint64_t ms)
+{
+	size_t i, added = 0, removed = 0, messages = 0, conflicts = 0;
+	size_t failed = 0, changed = 0;
+	json_t *rec;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct xfed_zone_report *z = &rep->zones[i];
+
+		added += z->added;
+		removed += z->removed;
+		messages += z->messages;
+		conflicts += z->conflicts;
+		failed += z->result == XFED_ZONE_FAILED ||
+		    z->result == XFED_ZONE_LIMIT;
+		changed += z->result == XFED_ZONE_CHANGED;
+	}
+	rec = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "trigger", opts->trigger, "zones", (json_int_t)rep->n,
+	    "changed", (json_int_t)changed, "failed", (json_int_t)failed,
+	    "messages", (json_int_t)messages, "added", (json_int_t)added,
+	    "removed", (json_int_t)removed, "conflicts",
+	    (json_int_t)conflicts);
+	if (opts->uid >= 0)
+		json_object_set_new(rec, "uid", json_integer(opts->uid));
+	json_object_set_new(rec, "exit", json_integer(rep->exit_code));
+	json_object_set_new(rec, "duration_ms", json_integer((json_int_t)ms));
+	return rec;
+}
+
 void
 xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
     const struct xfed_sync_opts *opts, struct xfed_sync_report *rep)
@@ -1194,10 +1227,8 @@ xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
 		xfed_state_save(cfg->state_dir, &r.state);
 	rep->exit_code = opts->dry_run ? dry_run_exit_code(rep) :
 	    exit_code(rep);
-	audit_event(&r, "sync-end", json_pack("{s:s, s:I, s:i, s:I}",
-	    "trigger", opts->trigger, "zones", (json_int_t)rep->n,
-	    "exit", rep->exit_code, "duration_ms",
-	    (json_int_t)(xfed_now_ms() - start)));
+	audit_event(&r, "sync-end", sync_end_record(opts, rep,
+	    xfed_now_ms() - start));
 	free_run(&r);
 }
 

@@ -85,6 +85,17 @@ assert_eq "records: sync-start, 3 intents, 3 updates, sync-end" \
 import json, sys
 ev = [json.loads(l)["event"] for l in open(sys.argv[1])]
 print(ev[0], ev.count("update-intent"), ev.count("update"), ev[-1])')"
+# The counts must agree with the update records of the same sync.
+assert_eq "sync-end counts what the sync did" \
+	"zones=3 changed=3 failed=0 messages=3 added=ok removed=0 exit=0" \
+	"$(pycheck '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+r = recs[-1]
+adds = sum(len(u["add"]) for u in recs if u["event"] == "update")
+r["added"] = "ok" if r["added"] == adds and adds > 0 else r["added"]
+print(" ".join("%s=%s" % (k, r[k]) for k in
+    ("zones", "changed", "failed", "messages", "added", "removed", "exit")))')"
 assert_eq "no update before its intent" "ok" "$(pycheck '
 import json, sys
 seen = set()

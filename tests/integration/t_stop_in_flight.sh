@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016  # wait_for conditions are single-quoted: evaluated later
+# t_stop_in_flight — SIGTERM while an UPDATE is in flight (FAULTS.md): the
+# agent does not drop it, it finishes (here: times out against a server that
+# never answers the update), is written to the audit log with its outcome,
+# and xfedd exits 0.  Other zones were already converged.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/../lib/common.sh
+. "$here/../lib/common.sh"
+# shellcheck source=SCRIPTDIR/../lib/named.sh
+. "$here/../lib/named.sh"
+
+need_binaries
+named_start
+
+# A fake primary that serves fake.test. but never answers an UPDATE.
+fake_start --zone fake.test --scenario silent-tcp --on update
+conf=$XFED_TMP/xfed.conf
+write_config "$conf" - <<EOF
+server "fake" {
+  address   = "127.0.0.1"
+  port      = $FAKE_PORT
+  tsig-key  = "xfed-key"
+  transport = "tcp"
+  timeout   = 3
+  retries   = 0
+}
+proxy "edge" {
+  host   = "xmpp.proxy.test"
+  ipv4   = {"127.0.0.20"}
+  server = "primary"
+}
+domain "example.test" {
+  proxy  = {"edge"}
+  server = "primary"
+}
+domain "fake.test" {
+  proxy  = {"edge"}
+  server = "fake"
+  zone   = "fake.test"
+}
+EOF
+
+"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd.log" &
+xfedd_pid=$!
+at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+
+wait_for() {
+	local what=$1 cond=$2 i
+	for i in $(seq 150); do
+		if eval "$cond" >/dev/null 2>&1; then pass "$what"; return 0; fi
+		sleep 0.1
+	done
+	fail "$what" "waited 15 s for: $cond"
+}
+audit=$XFED_TMP/audit.jsonl
+
+# The startup sync reaches the fake's UPDATE, which hangs.
+wait_for "the UPDATE to the silent server is in flight" \
+	'grep -q "kind=update" "$FAKE_LOG"'
+wait_for "its intent is already on disk" \
+	'grep -q "\"event\":\"update-intent\".*\"zone\":\"fake.test.\"" "$audit"'
+assert_eq "no result recorded yet" 0 \
+	"$(grep -c '"event":"update","zone":"fake.test."' "$audit" || true)"
+
+start=$(date +%s)
+kill -TERM "$xfedd_pid"
+rc=0
+wait "$xfedd_pid" || rc=$?
+took=$(( $(date +%s) - start ))
+assert_eq "SIGTERM during an update: exit 0" 0 "$rc"
+# It waited for the update's own timeout (3 s), not less, not forever.
+if [ "$took" -ge 1 ] && [ "$took" -le 8 ]; then
+	pass "the update was seen through to its timeout (${took} s)"
+else
+	fail "stopping took ${took} s"
+fi
+assert_eq "the update's outcome is in the audit log" TIMEOUT \
+	"$(grep '"event":"update"' "$audit" | grep '"zone":"fake.test."' |
+	python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["rcode"])')"
+assert_eq "intent and result pair up" \
+	"$(grep '"event":"update-intent"' "$audit" | grep '"zone":"fake.test."' |
+	python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')" \
+	"$(grep '"event":"update",' "$audit" | grep '"zone":"fake.test."' |
+	python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["id"])')"
+assert_exit 0 "the audit log verifies" "$XFEDCTL" log --verify --file "$audit"
+assert_eq "the other zone was converged" "0 0 5269 xmpp.proxy.test." \
+	"$(zone_query _xmpp-server._tcp.example.test. SRV)"
+finish
