@@ -1056,6 +1056,34 @@ START_TEST(test_command)
 }
 END_TEST
 
+/*
+ * The log is opened so nobody can redirect or read it: a symbolic link at
+ * its path is refused, and a new file is 0640 whatever the umask.
+ */
+START_TEST(test_open_is_safe)
+{
+	char *target = path_of("target.jsonl"), *link = path_of("a.jsonl");
+	char *fresh = path_of("fresh.jsonl");
+	struct xfed_audit *a = NULL;
+	struct stat st;
+	mode_t old;
+
+	ck_assert_int_eq(close(open(target, O_CREAT | O_WRONLY, 0600)), 0);
+	ck_assert_int_eq(symlink(target, link), 0);
+	ck_assert_int_eq(xfed_audit_open(link, &a), XFED_EIO);
+	ck_assert_ptr_null(a);
+	old = umask(0);
+	ck_assert_int_eq(xfed_audit_open(fresh, &a), 0);
+	umask(old);
+	ck_assert_int_eq(stat(fresh, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+	xfed_audit_close(a);
+	free(target);
+	free(link);
+	free(fresh);
+}
+END_TEST
+
 static Suite *
 audit_suite(void)
 {
@@ -1065,6 +1093,7 @@ audit_suite(void)
 	tc = tcase_create("writer");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_one_line_per_record);
+	tcase_add_test(tc, test_open_is_safe);
 	tcase_add_test(tc, test_caller_cannot_forge_header);
 	tcase_add_test(tc, test_prev_chaining);
 	tcase_add_test(tc, test_torn_last_line);
