@@ -24,11 +24,21 @@
 #include "util.h"
 #include "zone.h"
 
+/* A primary's addresses: a host name or an MNAME may have several. */
+#define MAX_ADDRS	4
+
+struct primary {
+	struct xfed_peer	 addr[MAX_ADDRS];
+	size_t			 n;
+};
+
 /* One zone at one primary, and the declared names that live in it. */
 struct job {
 	ldns_rdf		*zone;
 	char			*zone_str;
-	struct xfed_peer	 peer;
+	struct xfed_peer	 peer;		/* the address in use */
+	struct xfed_peer	 alt[MAX_ADDRS - 1];	/* the others */
+	size_t			 nalt;
 	const struct xfed_owned	**names;
 	size_t			 n;
 	size_t			 cap;
@@ -117,39 +127,69 @@ load_resolvers(struct run *r)
 	    &r->resolvers, &r->nresolvers);
 }
 
-/* A configured server: an IP literal, or a host name resolved here. */
+/* Add an address to a primary, once. */
+static void
+primary_add(struct primary *pr, const struct xfed_peer *p)
+{
+	size_t i;
+
+	for (i = 0; i < pr->n; i++)
+		if (strcmp(pr->addr[i].label, p->label) == 0)
+			return;
+	if (pr->n < MAX_ADDRS)
+		pr->addr[pr->n++] = *p;
+}
+
+/*
+ * A configured server: an IP literal, or a host name resolved here to
+ * every address it has (tried in turn when one does not answer).
+ */
 static int
-server_peer(const struct xfed_server *s, struct xfed_peer *peer, char *why,
+server_peer(const struct xfed_server *s, struct primary *pr, char *why,
     size_t wlen)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai;
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai, *a;
+	struct xfed_peer p;
 	char ip[64];
 	int rc;
 
-	if (xfed_peer_init(peer, s->address, s->port, s->key, s->transport,
-	    s->timeout, s->retries) == 0)
+	pr->n = 0;
+	if (xfed_peer_init(&p, s->address, s->port, s->key, s->transport,
+	    s->timeout, s->retries) == 0) {
+		primary_add(pr, &p);
 		return 0;
+	}
 	if ((rc = getaddrinfo(s->address, NULL, &hints, &ai)) != 0) {
 		snprintf(why, wlen, "server \"%s\": cannot resolve %s: %s",
 		    s->name, s->address, gai_strerror(rc));
 		return XFED_ENOZONE;
 	}
-	getnameinfo(ai->ai_addr, ai->ai_addrlen, ip, sizeof(ip), NULL, 0,
-	    NI_NUMERICHOST);
+	for (a = ai; a != NULL; a = a->ai_next) {
+		if (getnameinfo(a->ai_addr, a->ai_addrlen, ip, sizeof(ip),
+		    NULL, 0, NI_NUMERICHOST) == 0 &&
+		    xfed_peer_init(&p, ip, s->port, s->key, s->transport,
+		    s->timeout, s->retries) == 0)
+			primary_add(pr, &p);
+	}
 	freeaddrinfo(ai);
-	return xfed_peer_init(peer, ip, s->port, s->key, s->transport,
-	    s->timeout, s->retries);
+	if (pr->n > 0)
+		return 0;
+	snprintf(why, wlen, "server \"%s\": %s has no usable address",
+	    s->name, s->address);
+	return XFED_ENOZONE;
 }
 
 /* The primary named by a discovered SOA MNAME. */
 static int
-mname_peer(struct run *r, const ldns_rdf *mname, struct xfed_peer *peer,
+mname_peer(struct run *r, const ldns_rdf *mname, struct primary *pr,
     char *why, size_t wlen)
 {
+	struct xfed_peer p;
 	char **addrs = NULL;
 	size_t n = 0, i;
 	int rc;
 
+	pr->n = 0;
 	if (r->cfg->default_key == NULL) {
 		snprintf(why, wlen, "no server is configured and no tsig-key "
 		    "is set for discovered primaries");
@@ -157,11 +197,17 @@ mname_peer(struct run *r, const ldns_rdf *mname, struct xfed_peer *peer,
 	}
 	rc = xfed_discover_addresses(r->resolvers, r->nresolvers, mname,
 	    &addrs, &n, why, wlen);
-	if (rc == 0) {
-		rc = xfed_peer_init(peer, addrs[0], r->cfg->primary_port,
-		    r->cfg->default_key, XFED_TRANSPORT_AUTO, 3, 2);
-		log_info("primary %s found by discovery", peer->label);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (xfed_peer_init(&p, addrs[i], r->cfg->primary_port,
+		    r->cfg->default_key, XFED_TRANSPORT_AUTO, 3, 2) == 0)
+			primary_add(pr, &p);
+	if (rc == 0 && pr->n == 0) {
+		snprintf(why, wlen, "the primary's addresses are unusable");
+		rc = XFED_ENOZONE;
 	}
+	if (rc == 0)
+		log_info("primary %s found by discovery%s", pr->addr[0].label,
+		    pr->n > 1 ? " (and other addresses)" : "");
 	for (i = 0; i < n; i++)
 		free(addrs[i]);
 	free(addrs);
@@ -210,7 +256,7 @@ already_down(struct run *r, const char *label, char *why, size_t wlen)
  */
 static int
 assign(struct run *r, const struct xfed_owned *o, ldns_rdf **zone,
-    struct xfed_peer *peer, char *why, size_t wlen)
+    struct primary *pr, char *why, size_t wlen)
 {
 	ldns_rdf *found = NULL, *mname = NULL, *ask;
 	int rc;
@@ -218,16 +264,16 @@ assign(struct run *r, const struct xfed_owned *o, ldns_rdf **zone,
 	*zone = o->zone != NULL ? ldns_dname_new_frm_str(o->zone) : NULL;
 	ask = *zone != NULL ? *zone : o->name;
 	if (o->server != NULL) {
-		if ((rc = server_peer(o->server, peer, why, wlen)) != 0 ||
+		if ((rc = server_peer(o->server, pr, why, wlen)) != 0 ||
 		    *zone != NULL)
 			return rc;
 		/* Ask the configured server itself, not the resolvers. */
-		if ((rc = already_down(r, peer->label, why, wlen)) != 0)
+		if ((rc = already_down(r, pr->addr[0].label, why, wlen)) != 0)
 			return rc;
-		rc = xfed_discover_zone(peer, 1, false, ask, zone, &mname,
-		    why, wlen);
+		rc = xfed_discover_zone(pr->addr, pr->n, false, ask, zone,
+		    &mname, why, wlen);
 		ldns_rdf_deep_free(mname);
-		return note_down(r, peer->label, rc, why);
+		return note_down(r, pr->addr[0].label, rc, why);
 	}
 	if ((rc = load_resolvers(r)) != 0) {
 		snprintf(why, wlen, "no usable resolver for discovery");
@@ -238,7 +284,7 @@ assign(struct run *r, const struct xfed_owned *o, ldns_rdf **zone,
 	rc = note_down(r, "", xfed_discover_zone(r->resolvers, r->nresolvers,
 	    true, ask, &found, &mname, why, wlen), why);
 	if (rc == 0)
-		rc = mname_peer(r, mname, peer, why, wlen);
+		rc = mname_peer(r, mname, pr, why, wlen);
 	if (*zone == NULL)
 		*zone = found;
 	else
@@ -310,11 +356,13 @@ hash_grow(struct run *r)
 		hash_insert(r, i);
 }
 
-/* Takes ownership of zone. */
+/* Takes ownership of zone; the job is known by the primary's first address. */
 static struct job *
-add_job(struct run *r, ldns_rdf *zone, const struct xfed_peer *peer)
+add_job(struct run *r, ldns_rdf *zone, const struct primary *pr)
 {
+	const struct xfed_peer *peer = &pr->addr[0];
 	struct job *j;
+	size_t i;
 
 	ldns_dname2canonical(zone);
 	if ((j = find_job(r, zone, peer)) != NULL) {
@@ -327,6 +375,8 @@ add_job(struct run *r, ldns_rdf *zone, const struct xfed_peer *peer)
 	j->zone = zone;
 	j->zone_str = ldns_rdf2str(zone);
 	j->peer = *peer;
+	for (i = 1; i < pr->n; i++)
+		j->alt[j->nalt++] = pr->addr[i];
 	hash_grow(r);
 	if (r->nslots > 0 && find_job(r, zone, peer) == NULL)
 		hash_insert(r, r->njobs - 1);
@@ -347,7 +397,7 @@ add_name(struct job *j, const struct xfed_owned *o)
 static void
 build_jobs(struct run *r)
 {
-	struct xfed_peer peer;
+	struct primary pr;
 	ldns_rdf *zone;
 	char why[384];
 	size_t i;
@@ -356,7 +406,7 @@ build_jobs(struct run *r)
 		const struct xfed_owned *o = &r->desired->names[i];
 
 		why[0] = '\0';
-		if (assign(r, o, &zone, &peer, why, sizeof(why)) != 0) {
+		if (assign(r, o, &zone, &pr, why, sizeof(why)) != 0) {
 			char *name = ldns_rdf2str(o->name);
 			char *label = xasprintf("(zone of %s)", name);
 
@@ -369,7 +419,7 @@ build_jobs(struct run *r)
 			r->unassigned[r->nunassigned++] = o;
 			continue;
 		}
-		add_name(add_job(r, zone, &peer), o);
+		add_name(add_job(r, zone, &pr), o);
 	}
 }
 
@@ -380,7 +430,7 @@ build_jobs(struct run *r)
 static void
 add_state_jobs(struct run *r)
 {
-	struct xfed_peer peer;
+	struct primary pr = { .n = 1 };
 	const struct xfed_key *key;
 	char ip[64], *hash;
 	size_t i;
@@ -407,7 +457,7 @@ add_state_jobs(struct run *r)
 		ip[hash - sz->server] = '\0';
 		port = strtoul(hash + 1, NULL, 10);
 		if (key == NULL || port == 0 || port > 65535 ||
-		    xfed_peer_init(&peer, ip, (uint16_t)port, key,
+		    xfed_peer_init(&pr.addr[0], ip, (uint16_t)port, key,
 		    XFED_TRANSPORT_AUTO, 3, 2) != 0) {
 			struct xfed_zone_report *z = new_report(r, sz->zone,
 			    sz->server);
@@ -419,7 +469,7 @@ add_state_jobs(struct run *r)
 		}
 		log_info("zone %s: no declared name left, removing what xfed "
 		    "published there", sz->zone);
-		add_job(r, zone, &peer);
+		add_job(r, zone, &pr);
 	}
 }
 
@@ -652,9 +702,34 @@ find_aliases(struct run *r)
 	}
 }
 
+/*
+ * Read the zone from the primary's address in use; when it does not answer
+ * at all, from its next address, which then stays in use for the updates.
+ */
+static int
+read_zone(struct job *j, struct xfed_zone_data *data, char *why,
+    size_t wlen)
+{
+	struct xfed_peer next;
+	size_t i;
+	int rc;
+
+	rc = xfed_zone_read(&j->peer, j->zone, data, why, wlen);
+	for (i = 0; i < j->nalt && (rc == XFED_ETIMEOUT ||
+	    rc == XFED_ENETWORK); i++) {
+		log_warnx("zone %s: %s; trying the next address, %s",
+		    j->zone_str, why, j->alt[i].label);
+		next = j->alt[i];
+		j->alt[i] = j->peer;
+		j->peer = next;
+		rc = xfed_zone_read(&j->peer, j->zone, data, why, wlen);
+	}
+	return rc;
+}
+
 /* Read and plan; 0 with *plan, or a failure recorded in z. */
 static int
-read_and_plan(struct run *r, const struct job *j, struct xfed_zone_report *z,
+read_and_plan(struct run *r, struct job *j, struct xfed_zone_report *z,
     struct xfed_plan **plan, uint32_t *serial)
 {
 	struct xfed_zone_data data;
@@ -664,10 +739,13 @@ read_and_plan(struct run *r, const struct job *j, struct xfed_zone_report *z,
 	int rc;
 
 	*plan = NULL;
-	if ((rc = xfed_zone_read(&j->peer, j->zone, &data, why,
-	    sizeof(why))) != 0) {
+	if ((rc = read_zone(j, &data, why, sizeof(why))) != 0) {
 		fail_zone(r, z, why);
 		return rc;
+	}
+	if (strcmp(z->server, j->peer.label) != 0) {
+		free(z->server);
+		z->server = xstrdup(j->peer.label);
 	}
 	*serial = data.serial;
 	names = xcalloc(j->n + r->nunassigned, sizeof(*names));
@@ -935,7 +1013,7 @@ mark_in_sync(struct run *r, const struct job *j, uint32_t serial,
  * to confirm what was applied, read and plan again (bounded).
  */
 static void
-sync_job(struct run *r, const struct job *j)
+sync_job(struct run *r, struct job *j)
 {
 	struct xfed_zone_report *z = &r->rep->zones[j->report];
 	struct xfed_apply_result res;

@@ -229,4 +229,32 @@ assert_not_contains "silent resolver: no declared record removed" \
 	"$(tail -n 20 "$XFED_TMP/audit.jsonl" | grep '"event":"update"' || true)" \
 	"_xmpp-server._tcp.example.test."
 
+# 5. A primary with two addresses, the first of which does not answer:
+# the next one is used.  ns1 gets an AAAA ::1 (named listens on 127.0.0.1
+# only); discovery tries AAAA before A.
+zone_nsupdate key-sha256 <<EOF
+zone example.test.
+update add ns1.example.test. 300 IN AAAA ::1
+send
+EOF
+zone_nsupdate key-sha256 <<EOF
+zone example.test.
+update delete _xmpp-server._tcp.example.test. SRV
+send
+EOF
+printf '%s\n' "$edge" 'domain "example.test" { proxy = {"edge"} }' |
+	discovery_config
+assert_exit 0 "two primary addresses, the first silent: converges" \
+	xfedd --once -c "$conf"
+assert_contains "it says it tried the next address" "$ERR" \
+	"trying the next address, 127.0.0.1#$NAMED_PORT"
+assert_eq "the record was restored through the second address" \
+	"0 0 5269 xmpp.proxy.test." \
+	"$(zone_query _xmpp-server._tcp.example.test. SRV)"
+zone_nsupdate key-sha256 <<EOF
+zone example.test.
+update delete ns1.example.test. AAAA
+send
+EOF
+
 finish
