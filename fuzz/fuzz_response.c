@@ -191,11 +191,15 @@ axfr_match(const ldns_pkt *query, unsigned n, const uint8_t *wire,
     size_t len, ldns_pkt **pkt)
 {
 	const ldns_rr *q;
+	int rc;
 
 	*pkt = NULL;
 	if (len < LDNS_HEADER_SIZE || LDNS_ID_WIRE(wire) !=
 	    ldns_pkt_id(query) || !LDNS_QR_WIRE(wire))
 		return XFED_EMISMATCH;
+	/* As zone.c: ldns leaks every TSIG record but the last. */
+	if ((rc = xfed_tsig_check_placement(wire, len)) != 0)
+		return rc;
 	if (ldns_wire2pkt(pkt, wire, len) != LDNS_STATUS_OK)
 		return XFED_EMALFORMED;
 	if (ldns_pkt_get_opcode(*pkt) != LDNS_PACKET_QUERY)
