@@ -39,7 +39,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-sanitize check-valgrind unit integration demo install clean deps tests bench bench-log bench-config fuzz
+.PHONY: all check check-sanitize check-valgrind soak unit integration demo install clean deps tests bench bench-log bench-config fuzz
 
 all: $(BUILD)/xfedd $(BUILD)/xfedctl
 
@@ -124,6 +124,12 @@ $(BUILD)/bench_config: tests/bench/bench_config.c $(BUILD)/libxfed.a $(wildcard 
 # Reading configurations of 1k/10k/20k domains: time, linearity, peak RSS.
 bench-config: $(BUILD)/bench_config
 	$(BUILD)/bench_config
+
+# The agent for SOAK_MINUTES under constant interference (scripts/soak.sh);
+# not part of check.
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/soak.sh
 
 # libFuzzer targets (fuzz/README.md), each for FUZZ_SECONDS; needs clang.
 FUZZ_SECONDS ?= 60
