@@ -378,13 +378,32 @@ xfed_audit_set_chain_file(struct xfed_audit *a, const char *path)
 void
 xfed_audit_add_secret(struct xfed_audit *a, const char *secret)
 {
+	size_t i;
+
 	if (secret == NULL || *secret == '\0')
 		return;
 	pthread_mutex_lock(&a->mu);
-	a->secrets = xreallocarray(a->secrets, a->nsecrets + 1,
-	    sizeof(*a->secrets));
-	a->secrets[a->nsecrets++] = xstrdup(secret);
+	/* Every reload registers the keys again: keep one copy of each. */
+	for (i = 0; i < a->nsecrets; i++)
+		if (strcmp(a->secrets[i], secret) == 0)
+			break;
+	if (i == a->nsecrets) {
+		a->secrets = xreallocarray(a->secrets, a->nsecrets + 1,
+		    sizeof(*a->secrets));
+		a->secrets[a->nsecrets++] = xstrdup(secret);
+	}
 	pthread_mutex_unlock(&a->mu);
+}
+
+size_t
+xfed_audit_secret_count(struct xfed_audit *a)
+{
+	size_t n;
+
+	pthread_mutex_lock(&a->mu);
+	n = a->nsecrets;
+	pthread_mutex_unlock(&a->mu);
+	return n;
 }
 
 void

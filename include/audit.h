@@ -68,6 +68,8 @@ void	xfed_audit_set_chain_file(struct xfed_audit *a, const char *path);
  */
 void	xfed_audit_add_secret(struct xfed_audit *a, const char *secret);
 
+/* How many distinct secrets the writer watches for (diagnostics, tests). */
+size_t	xfed_audit_secret_count(struct xfed_audit *a);
 /* A binary secret, registered in its base64 spelling. */
 void	xfed_audit_add_binary_secret(struct xfed_audit *a,
 	    const unsigned char *secret, size_t len);
