@@ -17,14 +17,6 @@ named_start
 # line_of FILE FIXED-STRING — the number of the (first) line holding it.
 line_of() { grep -nF -- "$2" "$1" | head -n 1 | cut -d: -f1; }
 
-# all_zones — every zone's content, for "nothing changed" checks.
-all_zones() {
-	local z
-	for z in example.test. example2.test. proxy.test.; do
-		zone_axfr "$z" | LC_ALL=C sort
-	done
-}
-
 good=$XFED_TMP/good.conf
 bad=$XFED_TMP/bad.conf
 audit=$XFED_TMP/audit.jsonl

@@ -21,29 +21,6 @@ named_zone other.test.
 named_zone proxy.test. 'alias 300 IN CNAME xmpp.proxy.test.'
 named_start
 
-# audit_select FIELD [KEY=VALUE...] — FIELD of every audit record whose
-# fields all equal the given values, one per line (lists joined by "|").
-audit_select() {
-	python3 - "$XFED_TMP/audit.jsonl" "$@" <<'PY'
-import json, os, sys
-path, field, conds = sys.argv[1], sys.argv[2], sys.argv[3:]
-lines = open(path).read().splitlines() if os.path.exists(path) else []
-for line in lines:
-    r = json.loads(line)
-    if all(str(r.get(k)) == v for k, v in (c.split("=", 1) for c in conds)):
-        v = r.get(field)
-        print("|".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v))
-PY
-}
-audit_count() { audit_select event "$@" | wc -l; }
-
-# rrs NAME TYPE ZONE — NAME's TYPE records (TYPE "-": all) from a signed
-# AXFR of ZONE, full presentation lines, sorted.
-rrs() {
-	zone_axfr "$3" | awk -v n="$1" -v t="$2" '$1 == n && (t == "-" || $4 == t)' |
-		LC_ALL=C sort
-}
-
 conf=$XFED_TMP/xfed.conf
 marker='"heritage=xfed,owner=xfed"'
 edge='proxy "edge" {

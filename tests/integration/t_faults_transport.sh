@@ -21,20 +21,6 @@ named_start
 audit=$XFED_TMP/audit.jsonl
 conf=$XFED_TMP/xfed.conf
 
-# audit_select FIELD [KEY=VALUE...] — FIELD of every audit record whose
-# fields all equal the given values, one per line (lists joined by "|").
-audit_select() {
-	python3 - "$audit" "$@" <<'PY'
-import json, os, sys
-path, field, conds = sys.argv[1], sys.argv[2], sys.argv[3:]
-lines = open(path).read().splitlines() if os.path.exists(path) else []
-for line in lines:
-    r = json.loads(line)
-    if all(str(r.get(k)) == v for k, v in (c.split("=", 1) for c in conds)):
-        v = r.get(field)
-        print("|".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v))
-PY
-}
 last_fake_update() {
 	audit_select "$1" event=update zone=fake.test. | tail -n 1
 }

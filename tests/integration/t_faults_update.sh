@@ -40,22 +40,6 @@ named_add_zone big.test "allow-update { key \"xfed-key\"; }; $acl"
 audit=$XFED_TMP/audit.jsonl
 conf=$XFED_TMP/xfed.conf
 
-# audit_select FIELD [KEY=VALUE...] — FIELD of every audit record whose
-# fields all equal the given values, one per line (lists joined by "|").
-audit_select() {
-	python3 - "$audit" "$@" <<'PY'
-import json, os, sys
-path, field, conds = sys.argv[1], sys.argv[2], sys.argv[3:]
-lines = open(path).read().splitlines() if os.path.exists(path) else []
-for line in lines:
-    r = json.loads(line)
-    if all(str(r.get(k)) == v for k, v in (c.split("=", 1) for c in conds)):
-        v = r.get(field)
-        print("|".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v))
-PY
-}
-audit_count() { audit_select event "$@" | wc -l; }
-
 # zone_dump ZONE — a signed AXFR, sorted, for "nothing changed" checks.
 zone_dump() { zone_axfr "$1" | LC_ALL=C sort; }
 

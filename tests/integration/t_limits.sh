@@ -13,30 +13,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 need_binaries
 named_start
 
-# audit_select FIELD [KEY=VALUE...] — FIELD of every audit record whose
-# fields all equal the given values, one per line (lists joined by "|").
-audit_select() {
-	python3 - "$XFED_TMP/audit.jsonl" "$@" <<'PY'
-import json, os, sys
-path, field, conds = sys.argv[1], sys.argv[2], sys.argv[3:]
-lines = open(path).read().splitlines() if os.path.exists(path) else []
-for line in lines:
-    r = json.loads(line)
-    if all(str(r.get(k)) == v for k, v in (c.split("=", 1) for c in conds)):
-        v = r.get(field)
-        print("|".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v))
-PY
-}
-audit_count() { audit_select event "$@" | wc -l; }
-
-# all_zones — every zone's content, for "nothing changed" checks.
-all_zones() {
-	local z
-	for z in example.test. example2.test. proxy.test.; do
-		zone_axfr "$z" | LC_ALL=C sort
-	done
-}
-
 conf=$XFED_TMP/xfed.conf
 edge='proxy "edge" {
   host = "xmpp.proxy.test"

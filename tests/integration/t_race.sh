@@ -26,28 +26,6 @@ race_sync() { "${XFED_VALGRIND_CMD[@]}" "$RACE_SYNC" "$@"; }
 
 named_start
 
-# audit_select FIELD [KEY=VALUE...] — FIELD of every audit record whose
-# fields all equal the given values, one per line (lists joined by "|").
-audit_select() {
-	python3 - "$XFED_TMP/audit.jsonl" "$@" <<'PY'
-import json, os, sys
-path, field, conds = sys.argv[1], sys.argv[2], sys.argv[3:]
-lines = open(path).read().splitlines() if os.path.exists(path) else []
-for line in lines:
-    r = json.loads(line)
-    if all(str(r.get(k)) == v for k, v in (c.split("=", 1) for c in conds)):
-        v = r.get(field)
-        print("|".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v))
-PY
-}
-
-# rrs NAME TYPE ZONE — NAME's TYPE records (TYPE "-": all) from a signed
-# AXFR of ZONE, full presentation lines, sorted.
-rrs() {
-	zone_axfr "$3" | awk -v n="$1" -v t="$2" '$1 == n && (t == "-" || $4 == t)' |
-		LC_ALL=C sort
-}
-
 # racer FILE ZONE <<NSUPDATE — write an executable script that, when
 # race_sync calls it for ZONE, applies the nsupdate commands (signed with
 # another key than xfedd's), and leaves a trace in FILE.done.

@@ -25,6 +25,10 @@ TESTS_FAILED=0
 : "${XFED_TOOLS:=$XFED_ROOT/build/tests}"
 export XFEDD XFEDCTL XFED_TOOLS
 
+# audit_select, audit_count, rrs, all_zones.
+# shellcheck source=SCRIPTDIR/records.sh
+. "$XFED_ROOT/tests/lib/records.sh"
+
 # With XFED_VALGRIND=1 (passed through by tests/run-integration.sh) every
 # xfedd/xfedctl run goes through valgrind; a memory error or a definite leak
 # becomes exit status 99, which no assertion expects, so it fails the test.
