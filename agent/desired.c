@@ -30,10 +30,24 @@ status_err(ldns_status st)
 }
 
 /*
- * Parse one RR from presentation text and append it to list unless an RR
- * with the same data is already there (a proxy listed twice must not give
- * two identical records).
+ * Append rr to list (which takes it) unless an RR with the same data is
+ * already there: a proxy listed twice must not give two identical records.
  */
+static int
+push_unique(ldns_rr_list *list, ldns_rr *rr)
+{
+	if (ldns_rr_list_contains_rr(list, rr)) {
+		ldns_rr_free(rr);
+		return XFED_OK;
+	}
+	if (!ldns_rr_list_push_rr(list, rr)) {
+		ldns_rr_free(rr);
+		return XFED_ENOMEM;
+	}
+	return XFED_OK;
+}
+
+/* Parse one RR from presentation text and append it, as push_unique. */
 static int
 push_rr_text(ldns_rr_list *list, char *text)
 {
@@ -48,15 +62,7 @@ push_rr_text(ldns_rr_list *list, char *text)
 		return status_err(st);
 	}
 	free(text);
-	if (ldns_rr_list_contains_rr(list, rr)) {
-		ldns_rr_free(rr);
-		return XFED_OK;
-	}
-	if (!ldns_rr_list_push_rr(list, rr)) {
-		ldns_rr_free(rr);
-		return XFED_ENOMEM;
-	}
-	return XFED_OK;
+	return push_unique(list, rr);
 }
 
 /* Grow the array by one zeroed entry and return it. */
@@ -111,16 +117,7 @@ push_srv(ldns_rr_list *list, const ldns_rdf *owner, uint32_t ttl,
 	    weight));
 	ldns_rr_push_rdf(rr, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, port));
 	ldns_rr_push_rdf(rr, t);
-	/* A proxy listed twice must not give two identical records. */
-	if (ldns_rr_list_contains_rr(list, rr)) {
-		ldns_rr_free(rr);
-		return XFED_OK;
-	}
-	if (!ldns_rr_list_push_rr(list, rr)) {
-		ldns_rr_free(rr);
-		return XFED_ENOMEM;
-	}
-	return XFED_OK;
+	return push_unique(list, rr);
 }
 
 /* One SRV name of a domain: label is "_xmpp-server" or "_xmpps-server". */
