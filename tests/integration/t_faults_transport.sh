@@ -30,30 +30,7 @@ last_fake_update() {
 # with a 1 s timeout and 1 retry.
 fake_conf() {
 	rm -f "$XFED_TMP"/state/*
-	write_config "$conf" - <<EOF
-server "fake" {
-  address   = "127.0.0.1"
-  port      = $FAKE_PORT
-  tsig-key  = "xfed-key"
-  transport = "${2:-auto}"
-  timeout   = 1
-  retries   = 1
-}
-proxy "edge" {
-  host   = "xmpp.proxy.test"
-  ipv4   = {"127.0.0.$1"}
-  server = "primary"
-}
-domain "example.test" {
-  proxy  = {"edge"}
-  server = "primary"
-}
-domain "fake.test" {
-  proxy  = {"edge"}
-  server = "fake"
-  zone   = "fake.test"
-}
-EOF
+	fake_config "$conf" "$@"
 }
 
 # timed_once WHAT CODE — xfedd --once, its exit status checked; the seconds

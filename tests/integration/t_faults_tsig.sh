@@ -25,29 +25,7 @@ conf=$XFED_TMP/xfed.conf
 # fake_conf — xfed.conf with the real named as "primary" (example.test.
 # and the proxy's proxy.test.) and the fake as "fake" (fake.test.).
 fake_conf() {
-	write_config "$conf" - <<EOF
-server "fake" {
-  address  = "127.0.0.1"
-  port     = $FAKE_PORT
-  tsig-key = "xfed-key"
-  timeout  = 1
-  retries  = 1
-}
-proxy "edge" {
-  host   = "xmpp.proxy.test"
-  ipv4   = {"127.0.0.$1"}
-  server = "primary"
-}
-domain "example.test" {
-  proxy  = {"edge"}
-  server = "primary"
-}
-domain "fake.test" {
-  proxy  = {"edge"}
-  server = "fake"
-  zone   = "fake.test"
-}
-EOF
+	fake_config "$conf" "$@"
 }
 
 # last_fake_update FIELD — FIELD of the last audit update record for fake.test.

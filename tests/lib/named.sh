@@ -514,3 +514,34 @@ named_add_zone() {
 	echo "named.sh: zone $zone did not load" >&2
 	return 1
 }
+
+# fake_config FILE OCTET [TRANSPORT] — an xfed.conf with the real named as
+# server "primary" (example.test., and proxy.test. whose A becomes
+# 127.0.0.OCTET) and the running fake as server "fake" (fake.test.), with
+# a 1 s timeout and 1 retry, so every fault resolves in seconds.
+fake_config() {
+	write_config "$1" - <<EOF
+server "fake" {
+  address   = "127.0.0.1"
+  port      = $FAKE_PORT
+  tsig-key  = "xfed-key"
+  transport = "${3:-auto}"
+  timeout   = 1
+  retries   = 1
+}
+proxy "edge" {
+  host   = "xmpp.proxy.test"
+  ipv4   = {"127.0.0.$2"}
+  server = "primary"
+}
+domain "example.test" {
+  proxy  = {"edge"}
+  server = "primary"
+}
+domain "fake.test" {
+  proxy  = {"edge"}
+  server = "fake"
+  zone   = "fake.test"
+}
+EOF
+}
