@@ -30,30 +30,15 @@ EOF
 }
 write_domains 'domain "example.test" { proxy = {"edge"} }'
 
-# A fake systemd notification socket.
-python3 "$XFED_ROOT/tests/tools/notify_listen.py" "$XFED_TMP/notify.sock" \
-	"$notes" &
-notify_pid=$!
-at_exit "kill $notify_pid 2>/dev/null || true"
-for _ in $(seq 50); do [ -S "$XFED_TMP/notify.sock" ] && break; sleep 0.1; done
+notify_listen "$notes"
 
 # Under XFED_VALGRIND=1 the daemon itself runs under valgrind: its exit
 # status at SIGTERM then also says "no leak, no memory error".
-NOTIFY_SOCKET=$XFED_TMP/notify.sock "${XFED_VALGRIND_CMD[@]}" "$XFEDD" \
+NOTIFY_SOCKET=$NOTIFY_SOCK "${XFED_VALGRIND_CMD[@]}" "$XFEDD" \
 	-f -c "$conf" 2>"$XFED_TMP/xfedd.log" &
 xfedd_pid=$!
 at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
 
-# wait_for WHAT 'SHELL CONDITION' — up to 10 s for the condition, which
-# is evaluated afresh on every try, to hold.
-wait_for() {
-	local what=$1 cond=$2 i
-	for i in $(seq 100); do
-		if eval "$cond" >/dev/null 2>&1; then pass "$what"; return 0; fi
-		sleep 0.1
-	done
-	fail "$what" "waited 10 s for: $cond"
-}
 wait_for "READY=1 sent to NOTIFY_SOCKET" \
 	'grep -qx READY=1 "$notes"'
 assert_eq "control socket exists when READY=1 is sent" yes \

@@ -30,28 +30,14 @@ domain "example.test" { proxy = {"edge"} }
 EOF
 sed -i 's/^interval .*/interval    = 2/' "$conf"
 
-python3 "$XFED_ROOT/tests/tools/notify_listen.py" "$XFED_TMP/notify.sock" \
-	"$notes" &
-notify_pid=$!
-at_exit "kill $notify_pid 2>/dev/null || true"
-for _ in $(seq 50); do [ -S "$XFED_TMP/notify.sock" ] && break; sleep 0.1; done
+notify_listen "$notes"
 
-NOTIFY_SOCKET=$XFED_TMP/notify.sock WATCHDOG_USEC=1000000 \
+NOTIFY_SOCKET=$NOTIFY_SOCK WATCHDOG_USEC=1000000 \
 	"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" \
 	2>"$XFED_TMP/xfedd.log" &
 xfedd_pid=$!
 at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
 
-# wait_for WHAT 'SHELL CONDITION' — up to 10 s for the condition, which
-# is evaluated afresh on every try, to hold.
-wait_for() {
-	local what=$1 cond=$2 i
-	for i in $(seq 100); do
-		if eval "$cond" >/dev/null 2>&1; then pass "$what"; return 0; fi
-		sleep 0.1
-	done
-	fail "$what" "waited 10 s for: $cond"
-}
 srv() { zone_query _xmpp-server._tcp.example.test. SRV; }
 delete_srv() {
 	zone_nsupdate xfed-key <<EOF

@@ -47,21 +47,13 @@ EOF
 xfedd_pid=$!
 at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
 
-wait_for() {
-	local what=$1 cond=$2 i
-	for i in $(seq 150); do
-		if eval "$cond" >/dev/null 2>&1; then pass "$what"; return 0; fi
-		sleep 0.1
-	done
-	fail "$what" "waited 15 s for: $cond"
-}
 audit=$XFED_TMP/audit.jsonl
 
 # The startup sync reaches the fake's UPDATE, which hangs.
 wait_for "the UPDATE to the silent server is in flight" \
-	'grep -q "kind=update" "$FAKE_LOG"'
+	'grep -q "kind=update" "$FAKE_LOG"' 15
 wait_for "its intent is already on disk" \
-	'grep -q "\"event\":\"update-intent\".*\"zone\":\"fake.test.\"" "$audit"'
+	'grep -q "\"event\":\"update-intent\".*\"zone\":\"fake.test.\"" "$audit"' 15
 assert_eq "no result recorded yet" 0 \
 	"$(grep -c '"event":"update","zone":"fake.test."' "$audit" || true)"
 

@@ -53,6 +53,30 @@ need_binaries() {
 	done
 }
 
+# wait_for WHAT 'SHELL CONDITION' [SECONDS] — wait up to SECONDS (default
+# 10) for the condition, evaluated afresh on every try, to hold; one
+# assertion.  Single-quote the condition so it is not expanded at the call.
+wait_for() {
+	local what=$1 cond=$2 tenths=$(( ${3:-10} * 10 )) i
+	for ((i = 0; i < tenths; i++)); do
+		if eval "$cond" >/dev/null 2>&1; then pass "$what"; return 0; fi
+		sleep 0.1
+	done
+	fail "$what" "waited ${3:-10} s for: $cond"
+}
+
+# notify_listen LOG — a stand-in for systemd's notification socket at
+# $XFED_TMP/notify.sock (its path in NOTIFY_SOCK), appending every message
+# line to LOG; stopped at exit (at_exit, named.sh).
+notify_listen() {
+	NOTIFY_SOCK=$XFED_TMP/notify.sock
+	python3 "$XFED_ROOT/tests/tools/notify_listen.py" "$NOTIFY_SOCK" "$1" &
+	at_exit "kill $! 2>/dev/null || true"
+	for _ in $(seq 50); do [ -S "$NOTIFY_SOCK" ] && return 0; sleep 0.1; done
+	echo "$TEST_NAME: the notification listener did not start" >&2
+	return 1
+}
+
 pass() {
 	TESTS_PASSED=$((TESTS_PASSED + 1))
 	echo "ok   $TEST_NAME: $1"
