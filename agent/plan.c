@@ -35,6 +35,22 @@ struct rrset {
 	size_t			 n;
 };
 
+/* A declared host planned in this zone: may SRV records name it now? */
+struct local_host {
+	const ldns_rdf	*name;		/* canonical, borrowed */
+	char		*conflict;	/* why not, or NULL: its addresses go first */
+};
+
+/* One planning pass over a zone. */
+struct pass {
+	struct xfed_plan		*plan;
+	const struct live		*lv;
+	const char			*owner;
+	const struct xfed_plan_ctx	*ctx;
+	struct local_host		*hosts;		/* sorted by name */
+	size_t				 nhosts;
+};
+
 static const ldns_rr_type srv_types[] = { LDNS_RR_TYPE_SRV };
 static const ldns_rr_type host_types[] = { LDNS_RR_TYPE_A,
     LDNS_RR_TYPE_AAAA };
@@ -614,6 +630,35 @@ plan_marker(struct xfed_change *ch, const struct xfed_owned *o,
 	return XFED_OK;
 }
 
+/*
+ * Our marker alone in its TXT RRset follows the declared TTL, as the
+ * records beside it do.  Beside foreign TXT records it keeps theirs: the
+ * RRset has one TTL, and theirs is not ours to change.
+ */
+static int
+plan_marker_ttl(struct xfed_change *ch, const struct xfed_owned *o,
+    const struct rrset *txt)
+{
+	const ldns_rr *old;
+	int rc;
+
+	if (txt->n != 1 || ldns_rr_ttl(txt->rr[0].orig) == o->ttl)
+		return XFED_OK;
+	old = txt->rr[0].orig;
+	if ((rc = push(ch->update, rr_copy(old, LDNS_RR_CLASS_NONE, 0))) !=
+	    XFED_OK)
+		return rc;
+	if ((rc = push(ch->update, rr_copy(old, LDNS_RR_CLASS_IN,
+	    o->ttl))) != XFED_OK)
+		return rc;
+	if ((rc = push(ch->removed, ldns_rr_clone(old))) != XFED_OK)
+		return rc;
+	if (!ldns_rr_list_push_rr(ch->added, ldns_rr_list_rr(ch->update,
+	    ldns_rr_list_rr_count(ch->update) - 1)))
+		return XFED_ENOMEM;
+	return XFED_OK;
+}
+
 /* Does any live RR have this owner? */
 static bool
 name_in_use(const struct live *lv, const ldns_rdf *name)
@@ -661,13 +706,226 @@ guard_name(struct xfed_change *ch, const struct rrset *txt)
 }
 
 static int
-plan_declared(struct xfed_plan *plan, const struct xfed_owned *o,
-    const struct live *lv, const char *owner)
+plan_hold(struct xfed_plan *plan, const ldns_rdf *name, char *reason,
+    bool failure)
 {
+	struct xfed_hold *h;
+
+	plan->holds = xreallocarray(plan->holds, plan->n_holds + 1,
+	    sizeof(*plan->holds));
+	h = &plan->holds[plan->n_holds];
+	if ((h->name = ldns_rdf_clone(name)) == NULL) {
+		free(reason);
+		return XFED_ENOMEM;
+	}
+	h->reason = reason;
+	h->failure = failure;
+	plan->n_holds++;
+	return XFED_OK;
+}
+
+static int
+local_host_cmp(const void *a, const void *b)
+{
+	return name_cmp(((const struct local_host *)a)->name,
+	    ((const struct local_host *)b)->name);
+}
+
+static const struct local_host *
+local_host_find(const struct pass *ps, const ldns_rdf *name)
+{
+	struct local_host key = { name, NULL };
+
+	if (ps->nhosts == 0)
+		return NULL;
+	return bsearch(&key, ps->hosts, ps->nhosts, sizeof(key),
+	    local_host_cmp);
+}
+
+/* Is t the target of a record of this SRV RRset? */
+static bool
+srv_names(const struct rrset *srv, const ldns_rdf *t)
+{
+	size_t i;
+
+	for (i = 0; i < srv->n; i++)
+		if (ldns_rr_rd_count(srv->rr[i].canon) == 4 &&
+		    name_cmp(ldns_rr_rdf(srv->rr[i].canon, 3), t) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * May an SRV record at this name point at t (canonical)?  Yes when it
+ * already does (nothing is repointed), when t is a host planned in this
+ * zone without conflict (its addresses go in the same or an earlier
+ * message, and a message that fails stops the ones after it), or when
+ * the engine knows t's addresses are in place.
+ */
+static enum xfed_target_state
+target_state(const struct pass *ps, const struct rrset *srv,
+    const ldns_rdf *t, char **why)
+{
+	const struct local_host *h;
+
+	*why = NULL;
+	if (srv_names(srv, t))
+		return XFED_TARGET_READY;
+	if ((h = local_host_find(ps, t)) != NULL) {
+		if (h->conflict == NULL)
+			return XFED_TARGET_READY;
+		*why = xasprintf("its addresses are not in place (%s)",
+		    h->conflict);
+		return XFED_TARGET_NOT_READY;
+	}
+	if (ps->ctx == NULL || ps->ctx->target == NULL)
+		return XFED_TARGET_READY;
+	return ps->ctx->target(t, why, ps->ctx->arg);
+}
+
+/* Append ", NAME" (or "NAME" first) to a growing list in *acc. */
+static void
+list_append(char **acc, const char *sep, const char *item)
+{
+	char *s = *acc == NULL ? xstrdup(item) : xasprintf("%s%s%s", *acc,
+	    sep, item);
+
+	free(*acc);
+	*acc = s;
+}
+
+static void
+append_rdf(char **acc, const char *sep, const ldns_rdf *name)
+{
+	char *text = ldns_rdf2str(name);
+
+	list_append(acc, sep, text != NULL ? text : "?");
+	free(text);
+}
+
+/* The live targets, "a., b.", malloc'd. */
+static char *
+live_targets(const struct rrset *srv)
+{
+	char *acc = NULL;
+	size_t i;
+
+	for (i = 0; i < srv->n; i++)
+		if (ldns_rr_rd_count(srv->rr[i].orig) == 4)
+			append_rdf(&acc, ", ", ldns_rr_rdf(srv->rr[i].orig, 3));
+	return acc != NULL ? acc : xstrdup("nothing");
+}
+
+/* What the gate of one SRV name found. */
+struct gate {
+	ldns_rr_list	*keep;		/* declared records that may go out */
+	char		*held;		/* targets not ready, "a." */
+	char		*why;		/* their reasons */
+	char		*first;		/* "a.: reason" of the first held */
+	size_t		 nheld;
+	bool		 pending;	/* a target is not known yet */
+};
+
+static void
+gate_target(const struct pass *ps, const struct rrset *srv, ldns_rr *rr,
+    struct gate *g)
+{
+	ldns_rdf *t = ldns_rdf_clone(ldns_rr_rdf(rr, 3));
+	char *why = NULL, *name, *line;
+
+	ldns_dname2canonical(t);
+	switch (target_state(ps, srv, t, &why)) {
+	case XFED_TARGET_READY:
+		ldns_rr_list_push_rr(g->keep, rr);
+		break;
+	case XFED_TARGET_PENDING:
+		g->pending = true;
+		break;
+	case XFED_TARGET_NOT_READY:
+		/* One target: its reason alone; several: each named. */
+		name = ldns_rdf2str(t);
+		line = xasprintf("%s: %s", name, why != NULL ? why :
+		    "its addresses are not in place");
+		if (g->held == NULL)
+			g->why = xstrdup(why != NULL ? why :
+			    "its addresses are not in place");
+		else {
+			if (g->nheld == 1) {
+				free(g->why);
+				g->why = xstrdup(g->first);
+			}
+			list_append(&g->why, "; ", line);
+		}
+		if (g->held == NULL)
+			g->first = xstrdup(line);
+		list_append(&g->held, ", ", name);
+		g->nheld++;
+		free(line);
+		free(name);
+		break;
+	}
+	free(why);
+	ldns_rdf_deep_free(t);
+}
+
+/*
+ * Make before break: which declared SRV records of o may be published
+ * now.  Returns the records to plan in *keep (borrowed from o->rrs), or
+ * NULL when the SRV RRset is to stay as it is this time (a hold, or a
+ * target pending in this sync).
+ */
+static int
+gate_srv(struct pass *ps, const struct xfed_owned *o, const ldns_rdf *name,
+    ldns_rr_list **keep)
+{
+	struct rrset srv = live_rrset(ps->lv, name, LDNS_RR_TYPE_SRV);
+	struct gate g = { NULL, NULL, NULL, NULL, 0, false };
+	size_t i, n = ldns_rr_list_rr_count(o->rrs);
+	char *reason, *was;
+	int rc = XFED_OK;
+
+	*keep = NULL;
+	if ((g.keep = ldns_rr_list_new()) == NULL)
+		return XFED_ENOMEM;
+	for (i = 0; i < n; i++)
+		gate_target(ps, &srv, ldns_rr_list_rr(o->rrs, i), &g);
+	if (g.pending) {
+		ps->plan->n_pending++;
+		ldns_rr_list_free(g.keep);
+	} else if (g.held == NULL) {
+		*keep = g.keep;
+	} else if (ldns_rr_list_rr_count(g.keep) > 0) {
+		rc = plan_hold(ps->plan, name, xasprintf("target %s left out "
+		    "for now: %s", g.held, g.why), true);
+		*keep = g.keep;
+	} else {
+		if (srv.n > 0) {
+			was = live_targets(&srv);
+			reason = xasprintf("not repointed to %s: %s; still "
+			    "pointing at %s", g.held, g.why, was);
+			free(was);
+		} else
+			reason = xasprintf("not published yet: target %s: %s",
+			    g.held, g.why);
+		rc = plan_hold(ps->plan, name, reason, true);
+		ldns_rr_list_free(g.keep);
+	}
+	free(g.held);
+	free(g.why);
+	free(g.first);
+	return rc;
+}
+
+static int
+plan_declared(struct pass *ps, const struct xfed_owned *o)
+{
+	struct xfed_plan *plan = ps->plan;
+	struct xfed_owned gated;
 	struct xfed_change ch;
 	struct marks m = { false, NULL };
 	struct rrset txt;
 	const ldns_rr_type *types;
+	ldns_rr_list *keep = NULL;
 	size_t i, nt;
 	char *why;
 	int rc;
@@ -681,8 +939,8 @@ plan_declared(struct xfed_plan *plan, const struct xfed_owned *o,
 		    "the zone"));
 		goto out;
 	}
-	txt = live_rrset(lv, ch.name, LDNS_RR_TYPE_TXT);
-	read_marks(&txt, owner, &m);
+	txt = live_rrset(ps->lv, ch.name, LDNS_RR_TYPE_TXT);
+	read_marks(&txt, ps->owner, &m);
 	if (o->blocked != NULL) {
 		/* Still ours if marked: the zone must stay remembered. */
 		if (m.ours)
@@ -690,33 +948,192 @@ plan_declared(struct xfed_plan *plan, const struct xfed_owned *o,
 		rc = plan_conflict(plan, ch.name, xstrdup(o->blocked));
 		goto out;
 	}
-	if ((why = declared_conflict(o, lv, ch.name, &m)) != NULL) {
+	if ((why = declared_conflict(o, ps->lv, ch.name, &m)) != NULL) {
 		rc = plan_conflict(plan, ch.name, why);
 		goto out;
 	}
+	if (o->kind == XFED_NAME_SRV) {
+		if ((rc = gate_srv(ps, o, ch.name, &keep)) != XFED_OK ||
+		    keep == NULL) {
+			if (m.ours)
+				plan->n_owned_after++;
+			goto out;
+		}
+		gated = *o;
+		gated.rrs = keep;
+		o = &gated;
+	}
 	types = owned_types(o->kind, &nt);
 	for (i = 0; i < nt && rc == XFED_OK; i++)
-		rc = plan_type(&ch, o, lv, types[i]);
-	if (rc == XFED_OK && !m.ours)
-		rc = plan_marker(&ch, o, &txt, owner);
+		rc = plan_type(&ch, o, ps->lv, types[i]);
+	if (rc == XFED_OK)
+		rc = m.ours ? plan_marker_ttl(&ch, o, &txt) :
+		    plan_marker(&ch, o, &txt, ps->owner);
 	if (rc == XFED_OK && ldns_rr_list_rr_count(ch.update) > 0)
-		rc = name_in_use(lv, ch.name) ? guard_name(&ch, &txt) :
+		rc = name_in_use(ps->lv, ch.name) ? guard_name(&ch, &txt) :
 		    guard_unused(&ch);
 	if (rc != XFED_OK)
 		goto out;
 	plan->n_owned_after++;
 	plan_take_change(plan, &ch);
 out:
+	ldns_rr_list_free(keep);	/* the records are o's */
 	free(m.other);
 	change_clear(&ch);
 	return rc;
 }
 
+static int
+use_cmp(const void *a, const void *b)
+{
+	return name_cmp(((const struct xfed_srv_use *)a)->target,
+	    ((const struct xfed_srv_use *)b)->target);
+}
+
+static const struct xfed_srv_use *
+use_find(const struct xfed_plan *plan, const ldns_rdf *host)
+{
+	struct xfed_srv_use key = { (ldns_rdf *)host, NULL };
+
+	if (plan->n_uses == 0)
+		return NULL;
+	return bsearch(&key, plan->uses, plan->n_uses, sizeof(key), use_cmp);
+}
+
+static void
+use_add(struct xfed_plan *plan, const ldns_rr *srv)
+{
+	struct xfed_srv_use *u;
+
+	if (ldns_rr_rd_count(srv) != 4)
+		return;
+	plan->uses = xreallocarray(plan->uses, plan->n_uses + 1,
+	    sizeof(*plan->uses));
+	u = &plan->uses[plan->n_uses++];
+	u->target = ldns_rdf_clone(ldns_rr_rdf(srv, 3));
+	u->owner = ldns_rdf_clone(ldns_rr_owner(srv));
+	ldns_dname2canonical(u->target);
+}
+
+static int
+rdf_ptr_cmp(const void *a, const void *b)
+{
+	return name_cmp(*(const ldns_rdf *const *)a,
+	    *(const ldns_rdf *const *)b);
+}
+
+/* Does the change remove or replace the SRV RRset at its name? */
+static bool
+replaces_srv(const struct xfed_change *ch)
+{
+	size_t i;
+
+	for (i = 0; i < ldns_rr_list_rr_count(ch->update); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ch->update, i);
+
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV &&
+		    ldns_rr_get_class(rr) == LDNS_RR_CLASS_ANY)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The SRV targets of the zone once the plan is applied: every live SRV
+ * record whose RRset the plan leaves alone, and every SRV record it adds.
+ * Any SRV record counts, xfed's or not: a host named by someone's record
+ * keeps its addresses.
+ */
+static void
+collect_uses(struct xfed_plan *plan, const struct live *lv)
+{
+	const ldns_rdf **gone;
+	const ldns_rdf *owner;
+	size_t i, k, ngone = 0, j;
+
+	gone = xcalloc(plan->n_changes + 1, sizeof(*gone));
+	for (i = 0; i < plan->n_changes; i++)
+		if (replaces_srv(&plan->changes[i]))
+			gone[ngone++] = plan->changes[i].name;
+	qsort(gone, ngone, sizeof(*gone), rdf_ptr_cmp);
+	for (i = 0; i < lv->n; i++) {
+		if (ldns_rr_get_type(lv->rr[i].canon) != LDNS_RR_TYPE_SRV)
+			continue;
+		owner = ldns_rr_owner(lv->rr[i].canon);
+		if (ngone == 0 || bsearch(&owner, gone, ngone, sizeof(*gone),
+		    rdf_ptr_cmp) == NULL)
+			use_add(plan, lv->rr[i].canon);
+	}
+	free(gone);
+	for (i = 0; i < plan->n_changes; i++)
+		for (k = 0; k < ldns_rr_list_rr_count(
+		    plan->changes[i].update); k++) {
+			const ldns_rr *rr = ldns_rr_list_rr(
+			    plan->changes[i].update, k);
+
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV &&
+			    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN)
+				use_add(plan, rr);
+		}
+	if (plan->n_uses < 2)
+		return;
+	/* One entry per target is all a removal needs to know. */
+	qsort(plan->uses, plan->n_uses, sizeof(*plan->uses), use_cmp);
+	for (i = 1, j = 0; i < plan->n_uses; i++) {
+		if (use_cmp(&plan->uses[i], &plan->uses[j]) == 0) {
+			ldns_rdf_deep_free(plan->uses[i].target);
+			ldns_rdf_deep_free(plan->uses[i].owner);
+			continue;
+		}
+		plan->uses[++j] = plan->uses[i];
+	}
+	plan->n_uses = j + 1;
+}
+
+/*
+ * Make before break, the other half: an owned host's addresses go only
+ * once no SRV record names it.  True when they stay this time (held, or
+ * put off until the engine knows the other zones).
+ */
+static bool
+host_still_used(struct pass *ps, const ldns_rdf *name, int *rc)
+{
+	const struct xfed_srv_use *u;
+	char *why = NULL, *by;
+	enum xfed_usage use = XFED_USAGE_UNUSED;
+
+	*rc = XFED_OK;
+	if ((u = use_find(ps->plan, name)) != NULL) {
+		by = ldns_rdf2str(u->owner);
+		why = xasprintf("still the target of %s", by);
+		free(by);
+		use = XFED_USAGE_USED;
+	} else if (ps->ctx != NULL && ps->ctx->usage != NULL)
+		use = ps->ctx->usage(name, &why, ps->ctx->arg);
+	switch (use) {
+	case XFED_USAGE_UNUSED:
+		free(why);
+		return false;
+	case XFED_USAGE_PENDING:
+		ps->plan->n_pending++;
+		free(why);
+		break;
+	case XFED_USAGE_USED:
+	case XFED_USAGE_UNKNOWN:
+		*rc = plan_hold(ps->plan, name, xasprintf("addresses kept: %s",
+		    why != NULL ? why : "in use"), false);
+		free(why);
+		break;
+	}
+	ps->plan->n_owned_after++;
+	return true;
+}
+
 /* Remove what we published at a name no longer declared. */
 static int
-plan_removal(struct xfed_plan *plan, const struct live *lv,
-    const ldns_rdf *name, const char *owner)
+plan_removal(struct pass *ps, const ldns_rdf *name)
 {
+	const struct live *lv = ps->lv;
 	struct xfed_change ch;
 	const ldns_rr_type *types;
 	struct rrset s, txt;
@@ -724,6 +1141,8 @@ plan_removal(struct xfed_plan *plan, const struct live *lv,
 	size_t i, j, nt;
 	int rc;
 
+	if (kind == XFED_NAME_HOST && host_still_used(ps, name, &rc))
+		return rc;
 	rc = change_init(&ch, name, kind == XFED_NAME_SRV ?
 	    XFED_PHASE_SRV_DELETE : XFED_PHASE_ADDR_DELETE);
 	types = owned_types(kind, &nt);
@@ -745,15 +1164,16 @@ plan_removal(struct xfed_plan *plan, const struct live *lv,
 		    LDNS_RR_TYPE_TXT);
 	/* The marker alone goes: other TXT records there are not ours. */
 	for (i = 0; i < txt.n && rc == XFED_OK; i++) {
-		if (xfed_marker_match(txt.rr[i].orig, owner, NULL) != 1)
+		if (xfed_marker_match(txt.rr[i].orig, ps->owner, NULL) != 1)
 			continue;
 		rc = push(ch.update, rr_copy(txt.rr[i].orig,
 		    LDNS_RR_CLASS_NONE, 0));
 		if (rc == XFED_OK)
 			rc = push(ch.removed, ldns_rr_clone(txt.rr[i].orig));
+		ch.deletes++;		/* a marker removed counts too */
 	}
 	if (rc == XFED_OK)
-		plan_take_change(plan, &ch);
+		plan_take_change(ps->plan, &ch);
 	change_clear(&ch);
 	return rc;
 }
@@ -790,42 +1210,40 @@ is_declared(const struct xfed_owned **sorted, size_t n, const ldns_rdf *name)
 	return false;
 }
 
-/* Undeclared names carrying our marker lose what we put there. */
+/*
+ * Undeclared names of one kind carrying our marker lose what we put
+ * there.  SRV names go first, so that the hosts they named are judged by
+ * the SRV records that remain.
+ */
 static int
-plan_removals(struct xfed_plan *plan, const struct xfed_owned *names,
-    size_t n, const struct live *lv, const char *owner)
+plan_removals(struct pass *ps, const struct xfed_owned **sorted, size_t k,
+    bool hosts)
 {
-	const struct xfed_owned **sorted;
+	const struct live *lv = ps->lv;
 	const ldns_rdf *name;
 	struct rrset txt;
 	struct marks m;
-	size_t i, k = 0;
+	size_t i;
 	int rc = XFED_OK;
 
-	sorted = xcalloc(n, sizeof(*sorted));
-	for (i = 0; i < n; i++)
-		if (ldns_rr_list_rr_count(names[i].rrs) > 0 ||
-		    names[i].elsewhere)
-			sorted[k++] = &names[i];
-	qsort(sorted, k, sizeof(*sorted), owned_name_cmp);
 	for (i = 0; i < lv->n && rc == XFED_OK; i++) {
 		name = ldns_rr_owner(lv->rr[i].canon);
 		/* Visit each owner name once: at its first RR. */
 		if (i > 0 && name_cmp(name,
 		    ldns_rr_owner(lv->rr[i - 1].canon)) == 0)
 			continue;
-		if (is_declared(sorted, k, name))
+		if ((xfed_name_kind_of(name) == XFED_NAME_HOST) != hosts ||
+		    is_declared(sorted, k, name))
 			continue;
 		txt = live_rrset(lv, name, LDNS_RR_TYPE_TXT);
-		read_marks(&txt, owner, &m);
+		read_marks(&txt, ps->owner, &m);
 		if (m.ours && m.other != NULL)
-			rc = plan_conflict(plan, name, xasprintf("name carries "
-			    "our marker and that of \"%s\"", m.other));
+			rc = plan_conflict(ps->plan, name, xasprintf("name "
+			    "carries our marker and that of \"%s\"", m.other));
 		else if (m.ours)
-			rc = plan_removal(plan, lv, name, owner);
+			rc = plan_removal(ps, name);
 		free(m.other);
 	}
-	free(sorted);
 	return rc;
 }
 
@@ -839,18 +1257,95 @@ change_cmp(const void *va, const void *vb)
 	return ldns_dname_compare(a->name, b->name);
 }
 
+static bool
+plans_here(const struct xfed_owned *o)
+{
+	return ldns_rr_list_rr_count(o->rrs) > 0 && !o->elsewhere;
+}
+
+/*
+ * The declared hosts first: whether each could be planned without
+ * conflict is what the SRV records naming it need to know.
+ */
+static int
+plan_hosts(struct pass *ps, const struct xfed_owned *names, size_t n)
+{
+	struct local_host *h;
+	size_t i, before;
+	int rc;
+
+	ps->hosts = xcalloc(n + 1, sizeof(*ps->hosts));
+	for (i = 0; i < n; i++) {
+		if (names[i].kind != XFED_NAME_HOST || !plans_here(&names[i]))
+			continue;
+		before = ps->plan->n_conflicts;
+		if ((rc = plan_declared(ps, &names[i])) != XFED_OK)
+			return rc;
+		h = &ps->hosts[ps->nhosts++];
+		h->name = names[i].name;
+		if (ps->plan->n_conflicts > before)
+			h->conflict = xstrdup(
+			    ps->plan->conflicts[before].reason);
+	}
+	qsort(ps->hosts, ps->nhosts, sizeof(*ps->hosts), local_host_cmp);
+	return XFED_OK;
+}
+
+static int
+plan_names(struct pass *ps, const struct xfed_owned *names, size_t n)
+{
+	const struct xfed_owned **sorted;
+	size_t i, k = 0;
+	int rc;
+
+	if ((rc = plan_hosts(ps, names, n)) != XFED_OK)
+		return rc;
+	for (i = 0; i < n && rc == XFED_OK; i++)
+		if (names[i].kind == XFED_NAME_SRV && plans_here(&names[i]))
+			rc = plan_declared(ps, &names[i]);
+	if (rc != XFED_OK)
+		return rc;
+	sorted = xcalloc(n + 1, sizeof(*sorted));
+	for (i = 0; i < n; i++)
+		if (ldns_rr_list_rr_count(names[i].rrs) > 0 ||
+		    names[i].elsewhere)
+			sorted[k++] = &names[i];
+	qsort(sorted, k, sizeof(*sorted), owned_name_cmp);
+	rc = plan_removals(ps, sorted, k, false);
+	if (rc == XFED_OK) {
+		collect_uses(ps->plan, ps->lv);
+		rc = plan_removals(ps, sorted, k, true);
+	}
+	free(sorted);
+	return rc;
+}
+
 int
 xfed_plan_zone(const ldns_rdf *zone, const struct xfed_owned *names,
     size_t n, const ldns_rr_list *live, const char *owner,
     struct xfed_plan **out)
 {
+	return xfed_plan_zone_ctx(zone, names, n, live, owner, NULL, out);
+}
+
+int
+xfed_plan_zone_ctx(const ldns_rdf *zone, const struct xfed_owned *names,
+    size_t n, const ldns_rr_list *live, const char *owner,
+    const struct xfed_plan_ctx *ctx, struct xfed_plan **out)
+{
 	struct xfed_plan *plan;
 	struct live lv = { NULL, 0 };
+	struct pass ps;
 	size_t i;
 	int rc;
 
 	*out = NULL;
 	plan = xcalloc(1, sizeof(*plan));
+	memset(&ps, 0, sizeof(ps));
+	ps.plan = plan;
+	ps.lv = &lv;
+	ps.owner = owner;
+	ps.ctx = ctx;
 	if ((plan->zone = ldns_rdf_clone(zone)) == NULL) {
 		rc = XFED_ENOMEM;
 		goto fail;
@@ -858,24 +1353,21 @@ xfed_plan_zone(const ldns_rdf *zone, const struct xfed_owned *names,
 	ldns_dname2canonical(plan->zone);
 	if ((rc = live_build(plan->zone, live, &lv)) != XFED_OK)
 		goto fail;
-	for (i = 0; i < n; i++) {
-		if (ldns_rr_list_rr_count(names[i].rrs) == 0 ||
-		    names[i].elsewhere)
-			continue;
-		if ((rc = plan_declared(plan, &names[i], &lv, owner)) != XFED_OK)
-			goto fail;
-	}
-	if ((rc = plan_removals(plan, names, n, &lv, owner)) != XFED_OK)
+	if ((rc = plan_names(&ps, names, n)) != XFED_OK)
 		goto fail;
 	if (plan->n_changes > 1)
 		qsort(plan->changes, plan->n_changes, sizeof(*plan->changes),
 		    change_cmp);
+	goto done;
+fail:
+	xfed_plan_free(plan);
+	plan = NULL;
+done:
+	for (i = 0; i < ps.nhosts; i++)
+		free(ps.hosts[i].conflict);
+	free(ps.hosts);
 	live_free(&lv);
 	*out = plan;
-	return XFED_OK;
-fail:
-	live_free(&lv);
-	xfed_plan_free(plan);
 	return rc;
 }
 
@@ -894,6 +1386,16 @@ xfed_plan_free(struct xfed_plan *plan)
 		free(plan->conflicts[i].reason);
 	}
 	free(plan->conflicts);
+	for (i = 0; i < plan->n_holds; i++) {
+		ldns_rdf_deep_free(plan->holds[i].name);
+		free(plan->holds[i].reason);
+	}
+	free(plan->holds);
+	for (i = 0; i < plan->n_uses; i++) {
+		ldns_rdf_deep_free(plan->uses[i].target);
+		ldns_rdf_deep_free(plan->uses[i].owner);
+	}
+	free(plan->uses);
 	ldns_rdf_deep_free(plan->zone);
 	free(plan);
 }

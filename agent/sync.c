@@ -20,68 +20,10 @@
 #include "plan.h"
 #include "state.h"
 #include "sync.h"
+#include "syncrun.h"
 #include "update.h"
 #include "util.h"
 #include "zone.h"
-
-/* A primary's addresses: a host name or an MNAME may have several. */
-#define MAX_ADDRS	4
-
-struct primary {
-	struct xfed_peer	 addr[MAX_ADDRS];
-	size_t			 n;
-};
-
-/* One zone at one primary, and the declared names that live in it. */
-struct job {
-	ldns_rdf		*zone;
-	char			*zone_str;
-	struct xfed_peer	 peer;		/* the address in use */
-	struct xfed_peer	 alt[MAX_ADDRS - 1];	/* the others */
-	size_t			 nalt;
-	const struct xfed_owned	**names;
-	size_t			 n;
-	size_t			 cap;
-	size_t			 report;	/* index in the sync report */
-	char			*text;		/* plan/changes, for plan_out */
-	size_t			 textlen;
-	FILE			*out;		/* writes to text */
-};
-
-/* Everything one sync works with. */
-struct run {
-	const struct xfed_config	*cfg;
-	struct xfed_audit		*audit;
-	const struct xfed_sync_opts	*opts;
-	struct xfed_sync_report		*rep;
-	struct xfed_desired		*desired;
-	struct xfed_peer		*resolvers;
-	size_t				 nresolvers;
-	bool				 resolvers_loaded;
-	/*
-	 * Servers that did not answer discovery in this sync ("" for the
-	 * resolvers), with why: the other names that need them fail at once
-	 * instead of each waiting out the same timeouts.
-	 */
-	char				**down;
-	char				**down_why;
-	size_t				 ndown;
-	struct job			*jobs;
-	size_t				 njobs;
-	/* Declared names whose zone could not be found: never removed. */
-	const struct xfed_owned		**unassigned;
-	size_t				 nunassigned;
-	size_t				*slots;		/* zone hash: job index + 1 */
-	size_t				 nslots;	/* a power of two */
-	struct xfed_state		 state;
-	/* Proxy hosts found to be aliases (CNAME): no SRV may name them. */
-	const ldns_rdf			**aliases;
-	size_t				 naliases;
-	/* While zones run in parallel: state, flap memory, the hook. */
-	pthread_mutex_t			 lock;
-	atomic_size_t			 next_job;
-	int				 cancel_fd;
-};
 
 static struct xfed_zone_report *
 new_report(struct run *r, const char *zone, const char *server)
@@ -578,13 +520,70 @@ count_plan(struct xfed_zone_report *z, const struct xfed_plan *plan)
 	}
 }
 
+/*
+ * The plan under its zone line; refused: the refusal, then every line
+ * --force would send, so that the operator reviews what they would force.
+ */
 static void
-refuse_limit(struct run *r, struct xfed_zone_report *z,
+print_plan(const struct job *j, const struct xfed_plan *plan,
+    const char *refused)
+{
+	FILE *f = j->out;
+	size_t i;
+
+	if (f == NULL || (plan->n_changes == 0 && plan->n_holds == 0))
+		return;
+	fprintf(f, "; zone %s at %s\n", j->zone_str, j->peer.label);
+	if (refused != NULL)
+		fprintf(f, "; refused: %s; with --force it would send:\n",
+		    refused);
+	for (i = 0; i < plan->n_holds; i++) {
+		char *name = ldns_rdf2str(plan->holds[i].name);
+
+		fprintf(f, "; %s %s: %s\n", plan->holds[i].failure ?
+		    "held:" : "kept:", name, plan->holds[i].reason);
+		free(name);
+	}
+	xfed_plan_print(f, plan);
+}
+
+/* Each SRV RRset held back, and each host kept, once per sync. */
+static void
+report_holds(struct run *r, struct xfed_zone_report *z,
+    const struct xfed_plan *plan)
+{
+	size_t i;
+
+	z->held = 0;
+	for (i = 0; i < plan->n_holds; i++) {
+		const struct xfed_hold *h = &plan->holds[i];
+		char *name = ldns_rdf2str(h->name);
+
+		if (h->failure) {
+			z->held++;
+			log_warnx("zone %s: %s: %s", z->zone, name, h->reason);
+			if (z->detail == NULL)
+				z->detail = xasprintf("%s: %s", name,
+				    h->reason);
+		} else
+			log_info("zone %s: %s: %s", z->zone, name, h->reason);
+		audit_event(r, "held", json_pack("{s:s, s:s, s:s, s:b}",
+		    "zone", z->zone, "name", name, "reason", h->reason,
+		    "kept", !h->failure));
+		free(name);
+	}
+}
+
+static void
+refuse_limit(struct run *r, struct job *j, struct xfed_zone_report *z,
     const struct xfed_plan *plan)
 {
 	char *msg = xasprintf("would delete %zu records, more than "
 	    "max-deletes (%u): refused, nothing sent", plan->deletes,
 	    r->cfg->max_deletes);
+
+	if (r->opts->dry_run)
+		print_plan(j, plan, msg);
 
 	z->result = XFED_ZONE_LIMIT;
 	z->deletes = plan->deletes;
@@ -594,17 +593,6 @@ refuse_limit(struct run *r, struct xfed_zone_report *z,
 	    z->zone, "reason", "max-deletes", "deletes",
 	    (json_int_t)plan->deletes, "max-deletes",
 	    (json_int_t)r->cfg->max_deletes));
-}
-
-static void
-print_plan(const struct job *j, const struct xfed_plan *plan)
-{
-	FILE *f = j->out;
-
-	if (plan->n_changes == 0 || f == NULL)
-		return;
-	fprintf(f, "; zone %s at %s\n", j->zone_str, j->peer.label);
-	xfed_plan_print(f, plan);
 }
 
 static void
@@ -734,6 +722,8 @@ read_and_plan(struct run *r, struct job *j, struct xfed_zone_report *z,
 {
 	struct xfed_zone_data data;
 	struct xfed_owned *names;
+	struct xfed_plan_ctx ctx;
+	struct job_ctx jc;
 	char why[384], **blocked;
 	size_t i;
 	int rc;
@@ -761,8 +751,11 @@ read_and_plan(struct run *r, struct job *j, struct xfed_zone_report *z,
 		names[j->n + i] = *r->unassigned[i];
 		names[j->n + i].elsewhere = true;
 	}
-	rc = xfed_plan_zone(j->zone, names, j->n + r->nunassigned, data.rrs,
-	    r->cfg->owner, plan);
+	jc.r = r;
+	jc.j = j;
+	xfed_targets_ctx(&jc, &ctx);
+	rc = xfed_plan_zone_ctx(j->zone, names, j->n + r->nunassigned,
+	    data.rrs, r->cfg->owner, &ctx, plan);
 	for (i = 0; i < j->n; i++)
 		free(blocked[i]);
 	free(blocked);
@@ -1008,11 +1001,36 @@ mark_in_sync(struct run *r, const struct job *j, uint32_t serial,
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* What a plan that converged says about the zone. */
+static enum xfed_zone_result
+settled_result(const struct xfed_plan *plan, bool applied)
+{
+	size_t i;
+
+	if (plan->n_conflicts > 0)
+		return XFED_ZONE_CONFLICT;
+	for (i = 0; i < plan->n_holds; i++)
+		if (plan->holds[i].failure)
+			return XFED_ZONE_HELD;
+	return applied ? XFED_ZONE_CHANGED : XFED_ZONE_IN_SYNC;
+}
+
+/* Nothing left to wait for in this zone: the serial skip may trust it. */
+static bool
+fully_in_sync(const struct xfed_plan *plan)
+{
+	return plan->n_conflicts == 0 && plan->n_holds == 0 &&
+	    plan->n_pending == 0;
+}
+
 /*
  * Bring one zone in sync: read, plan, apply; on a failed prerequisite, or
- * to confirm what was applied, read and plan again (bounded).
+ * to confirm what was applied, read and plan again (bounded).  Returns the
+ * last plan (NULL when none was made), for what the other zones must know.
+ * A zone may run again in a later wave of the same sync (syncrun.h): what
+ * is said once per sync (conflicts, flapping) is said on its first run.
  */
-static void
+static struct xfed_plan *
 sync_job(struct run *r, struct job *j)
 {
 	struct xfed_zone_report *z = &r->rep->zones[j->report];
@@ -1022,62 +1040,61 @@ sync_job(struct run *r, struct job *j)
 	char declared[65];
 	uint32_t serial = 0;
 	unsigned round;
-	bool applied = false;
+	bool applied = false, first = j->runs == 0;
 
+	j->want_targets = j->want_usage = false;
 	declared_digest(r, j, declared);
-	if (unchanged_since_last_read(r, j, declared)) {
+	if (first && unchanged_since_last_read(r, j, declared)) {
 		z->result = XFED_ZONE_IN_SYNC;
 		flap_settled(r, j);
-		return;
+		return NULL;
 	}
 	for (round = 0; round <= XFED_SYNC_MAX_ROUNDS; round++) {
 		xfed_plan_free(plan);
 		if (read_and_plan(r, j, z, &plan, &serial) != 0)
-			return;
-		if (round == 0 && r->opts->after_read != NULL) {
+			return plan;
+		if (first && round == 0 && r->opts->after_read != NULL) {
 			pthread_mutex_lock(&r->lock);
 			r->opts->after_read(j->zone_str, r->opts->hook_arg);
 			pthread_mutex_unlock(&r->lock);
 		}
-		if (round == 0)
+		if (first && round == 0)
 			report_conflicts(r, z, plan);
 		z->conflicts = plan->n_conflicts;
 		if (plan->n_changes == 0) {
-			if (round == 0)
+			if (first && round == 0)
 				flap_settled(r, j);
 			break;
 		}
 		if (plan->deletes > r->cfg->max_deletes && !r->opts->force) {
-			refuse_limit(r, z, plan);
-			xfed_plan_free(plan);
-			return;
+			refuse_limit(r, j, z, plan);
+			return plan;
 		}
 		if (r->opts->dry_run) {
-			print_plan(j, plan);
+			print_plan(j, plan, NULL);
 			count_plan(z, plan);
 			z->result = XFED_ZONE_PLANNED;
-			xfed_plan_free(plan);
-			return;
+			if (plan->n_pending == 0)
+				report_holds(r, z, plan);
+			return plan;
 		}
-		if (round == 0 && is_flapping(r, j, plan, digest)) {
+		if (first && round == 0 && is_flapping(r, j, plan, digest)) {
 			refuse_flapping(r, z);
-			xfed_plan_free(plan);
-			return;
+			return plan;
 		}
 		xfed_update_apply(&j->peer, plan, r->audit, r->opts->trigger,
 		    0, &res);
 		z->messages += res.messages;
 		if (res.status != 0 && res.status != XFED_ESTALE) {
 			fail_zone(r, z, res.detail);
-			xfed_plan_free(plan);
-			return;
+			return plan;
 		}
 		if (res.status == 0) {
-			if (round == 0)
+			if (first && round == 0)
 				flap_applied(r, j, digest);
 			count_plan(z, plan);
 			/* What changed, for `xfedctl sync`. */
-			print_plan(j, plan);
+			print_plan(j, plan, NULL);
 			applied = true;
 		} else {
 			log_info("zone %s: %s; reading it again", z->zone,
@@ -1087,13 +1104,34 @@ sync_job(struct run *r, struct job *j)
 	if (plan->n_changes > 0) {
 		fail_zone(r, z, "not converged: the zone still differs after "
 		    "repeated reads and updates (is someone else changing it?)");
-	} else {
-		z->result = plan->n_conflicts > 0 ? XFED_ZONE_CONFLICT :
-		    applied ? XFED_ZONE_CHANGED : XFED_ZONE_IN_SYNC;
-		remember_zone(r, j, plan);
-		if (plan->n_conflicts == 0)
-			mark_in_sync(r, j, serial, declared);
+		return plan;
 	}
+	/* A later run of this sync may have changed what an earlier did. */
+	if (!applied && z->result == XFED_ZONE_CHANGED)
+		applied = true;
+	z->result = settled_result(plan, applied);
+	if (r->opts->dry_run && z->added + z->removed > 0)
+		z->result = XFED_ZONE_PLANNED;
+	if (plan->n_pending == 0)
+		report_holds(r, z, plan);
+	if (r->opts->dry_run && plan->n_pending == 0)
+		print_plan(j, plan, NULL);
+	remember_zone(r, j, plan);
+	if (fully_in_sync(plan))
+		mark_in_sync(r, j, serial, declared);
+	return plan;
+}
+
+/* One run of a zone, and what the other zones learn from it. */
+static void
+run_job(struct run *r, struct job *j)
+{
+	struct xfed_zone_report *z = &r->rep->zones[j->report];
+	struct xfed_plan *plan;
+
+	plan = sync_job(r, j);
+	j->runs++;
+	xfed_targets_learn(r, j, plan, z);
 	xfed_plan_free(plan);
 }
 
@@ -1107,6 +1145,7 @@ exit_code(const struct xfed_sync_report *rep)
 		switch (rep->zones[i].result) {
 		case XFED_ZONE_FAILED:
 		case XFED_ZONE_CONFLICT:
+		case XFED_ZONE_HELD:
 			failed = true;
 			break;
 		case XFED_ZONE_LIMIT:
@@ -1139,6 +1178,8 @@ free_run(struct run *r)
 {
 	size_t i;
 
+	/* Before the jobs: the tables and what the jobs learnt. */
+	xfed_targets_clear(r);
 	for (i = 0; i < r->njobs; i++) {
 		ldns_rdf_deep_free(r->jobs[i].zone);
 		free(r->jobs[i].zone_str);
@@ -1173,41 +1214,25 @@ pool_thread(void *arg)
 	while ((i = atomic_fetch_add(&r->next_job, 1)) < r->njobs) {
 		struct job *j = &r->jobs[i];
 
-		if (j->report == SIZE_MAX)
+		if (!j->go)
 			continue;
 		if (r->opts->cancel != NULL && atomic_load(r->opts->cancel)) {
 			r->rep->zones[j->report].result = XFED_ZONE_SKIPPED;
 			continue;
 		}
-		sync_job(r, j);
+		run_job(r, j);
 	}
 	return NULL;
 }
 
-/*
- * Give every selected zone its report slot up front (so the array does
- * not move while threads write to it), then run the zones on up to
- * `concurrency` threads: zones are independent, and most of a zone's time
- * is spent waiting for its server.
- */
+/* Run the zones marked to go on up to `concurrency` threads. */
 static void
-run_jobs(struct run *r)
+run_pool(struct run *r, size_t selected)
 {
 	pthread_t threads[XFED_MAX_CONCURRENCY];
-	size_t i, selected = 0, nthreads;
+	size_t i, nthreads;
 
-	for (i = 0; i < r->njobs; i++) {
-		struct job *j = &r->jobs[i];
-
-		j->report = SIZE_MAX;
-		if (!job_selected(r, j))
-			continue;
-		j->report = new_report(r, j->zone_str, j->peer.label) -
-		    r->rep->zones;
-		if (r->opts->plan_out != NULL)
-			j->out = open_memstream(&j->text, &j->textlen);
-		selected++;
-	}
+	atomic_store(&r->next_job, 0);
 	nthreads = r->cfg->concurrency < selected ? r->cfg->concurrency :
 	    selected;
 	if (nthreads <= 1) {
@@ -1221,6 +1246,128 @@ run_jobs(struct run *r)
 		pool_thread(r);		/* no thread to be had: do it here */
 	while (i-- > 0)
 		pthread_join(threads[i], NULL);
+}
+
+/*
+ * A dry run shows one plan per zone: a zone that runs again forgets what
+ * its earlier run printed and counted.
+ */
+static void
+restart_dry_run_text(struct run *r, struct job *j)
+{
+	struct xfed_zone_report *z = &r->rep->zones[j->report];
+
+	if (!r->opts->dry_run || j->runs == 0)
+		return;
+	z->added = z->removed = 0;
+	if (j->out != NULL) {
+		fclose(j->out);
+		free(j->text);
+		j->text = NULL;
+		j->textlen = 0;
+		j->out = open_memstream(&j->text, &j->textlen);
+	}
+}
+
+/* Which zones run in this wave (see syncrun.h); how many. */
+static size_t
+mark_wave(struct run *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+
+		j->go = false;
+		if (j->report == SIZE_MAX)
+			continue;
+		switch (r->wave) {
+		case 1:
+			j->go = xfed_job_has_hosts(j);
+			break;
+		case 2:
+			j->go = j->runs == 0 || j->want_targets;
+			break;
+		default:
+			j->go = j->want_usage;
+			break;
+		}
+		if (j->go) {
+			restart_dry_run_text(r, j);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * The hosts of zones this sync does not visit (a sync of some domains or
+ * zones only): ready when their zone was found in sync with the same
+ * declaration by an earlier sync, else not known to be ready.
+ */
+static void
+judge_unvisited(struct run *r)
+{
+	char declared[65];
+	const struct xfed_state_zone *sz;
+	size_t i, k;
+	bool in_sync;
+
+	for (i = 0; i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+
+		if (j->report != SIZE_MAX || !xfed_job_has_hosts(j))
+			continue;
+		declared_digest(r, j, declared);
+		sz = xfed_state_find(&r->state, j->zone_str);
+		in_sync = sz != NULL && sz->checked != 0 &&
+		    strcmp(sz->digest, declared) == 0;
+		j->host_why = xcalloc(j->n + 1, sizeof(*j->host_why));
+		for (k = 0; k < j->n && !in_sync; k++)
+			if (j->names[k]->kind == XFED_NAME_HOST)
+				j->host_why[k] = xasprintf("its zone %s is not "
+				    "part of this sync, and was not found in "
+				    "sync earlier", j->zone_str);
+	}
+}
+
+/*
+ * Give every selected zone its report slot up front (so the array does
+ * not move while threads write to it), then run the zones in waves
+ * (syncrun.h), each wave on up to `concurrency` threads: zones are
+ * independent within a wave, and most of a zone's time is spent waiting
+ * for its server.
+ */
+static void
+run_jobs(struct run *r)
+{
+	size_t i, n;
+
+	for (i = 0; i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+
+		j->report = SIZE_MAX;
+		if (!job_selected(r, j))
+			continue;
+		j->report = new_report(r, j->zone_str, j->peer.label) -
+		    r->rep->zones;
+		if (r->opts->plan_out != NULL)
+			j->out = open_memstream(&j->text, &j->textlen);
+	}
+	if (r->opts->n_domains > 0 || r->opts->n_zones > 0)
+		r->usage_unknown = xstrdup("this sync does not visit every "
+		    "zone, so whether other SRV records still name it is not "
+		    "known (a full sync will decide)");
+	judge_unvisited(r);
+	xfed_targets_build(r);
+	for (r->wave = 1; r->wave <= 3; r->wave++) {
+		if ((n = mark_wave(r)) > 0)
+			run_pool(r, n);
+		if (r->wave == 1)
+			xfed_targets_build(r);
+		else if (r->wave == 2 && r->usage_unknown == NULL)
+			xfed_usage_build(r);
+	}
 }
 
 /* The zones' plans and changes, in a stable order whatever the threads. */
@@ -1332,6 +1479,7 @@ xfed_zone_result_name(enum xfed_zone_result res)
 	case XFED_ZONE_CHANGED:		return "updated";
 	case XFED_ZONE_PLANNED:		return "changes pending";
 	case XFED_ZONE_CONFLICT:	return "conflict";
+	case XFED_ZONE_HELD:		return "held back";
 	case XFED_ZONE_LIMIT:		return "refused";
 	case XFED_ZONE_FAILED:		return "FAILED";
 	case XFED_ZONE_SKIPPED:		return "skipped (stopping)";

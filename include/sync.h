@@ -31,6 +31,7 @@ enum xfed_zone_result {
 	XFED_ZONE_CHANGED,	/* changes applied and verified */
 	XFED_ZONE_PLANNED,	/* dry run: plan computed, nothing sent */
 	XFED_ZONE_CONFLICT,	/* converged except for conflicting names */
+	XFED_ZONE_HELD,		/* converged except SRV records held back */
 	XFED_ZONE_LIMIT,	/* refused by max-deletes */
 	XFED_ZONE_FAILED,	/* could not be read, planned or updated */
 	XFED_ZONE_SKIPPED,	/* not reached: the agent is stopping */
@@ -44,6 +45,7 @@ struct xfed_zone_report {
 	size_t			 removed;	/* RRs removed */
 	size_t			 messages;	/* UPDATE messages sent */
 	size_t			 conflicts;
+	size_t			 held;		/* SRV RRsets held back */
 	size_t			 deletes;	/* what max-deletes counted */
 	char			*detail;	/* why it failed, or NULL */
 };

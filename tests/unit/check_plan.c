@@ -258,9 +258,9 @@ static const struct plan_case cases[] = {
 			"\"heritage=xfed,owner=other\"",
 		    SRV("_xmpp-server._tcp.legacy.example.com.", "3600",
 			"5269", HOSTN) },
-		.n_changes = 1, .deletes = 1, .n_owned_after = 2,
+		.n_changes = 1, .deletes = 2, .n_owned_after = 2,
 		.changes = {
-			{ CHATN, XFED_PHASE_SRV_DELETE, 1,
+			{ CHATN, XFED_PHASE_SRV_DELETE, 2,
 			    { SRV(CHATN, "0", "5269", HOSTN),
 				CHATN " 0 IN TXT \"keep me\"",
 				CHATN " 0 IN TXT " MARKER },
@@ -275,14 +275,14 @@ static const struct plan_case cases[] = {
 		.name = "removed_last_domain",
 		.setup = setup_no_domain,
 		.live = { LIVE_SYNCED },
-		.n_changes = 2, .deletes = 3, .n_owned_after = 0,
+		.n_changes = 2, .deletes = 5, .n_owned_after = 0,
 		.changes = {
-			{ SRVN, XFED_PHASE_SRV_DELETE, 1,
+			{ SRVN, XFED_PHASE_SRV_DELETE, 2,
 			    { SRV_RR("0"), MARK(SRVN, "0") },
 			    { ANY_(SRVN, "SRV"), SRVN " 0 NONE TXT " MARKER },
 			    { NULL },
 			    { SRV_RR("3600"), MARK(SRVN, "3600") } },
-			{ HOSTN, XFED_PHASE_ADDR_DELETE, 2,
+			{ HOSTN, XFED_PHASE_ADDR_DELETE, 3,
 			    { A_RR("0"), AAAA_RR("0"), MARK(HOSTN, "0") },
 			    { ANY_(HOSTN, "A"), ANY_(HOSTN, "AAAA"),
 				HOSTN " 0 NONE TXT " MARKER },
@@ -360,15 +360,17 @@ static const struct plan_case cases[] = {
 			{ HOSTN, XFED_PHASE_ADDR_UPSERT, 0,
 			    { A_RR("0"), MARK(HOSTN, "0"),
 				NONE_(HOSTN, "CNAME") },
-			    { ANY_(HOSTN, "A"), A_RR("3600") },
-			    { A_RR("3600") },
-			    { A_RR("300") } },
+			    { ANY_(HOSTN, "A"), A_RR("3600"),
+				HOSTN " 0 NONE TXT " MARKER, MARK(HOSTN, "3600") },
+			    { A_RR("3600"), MARK(HOSTN, "3600") },
+			    { A_RR("300"), MARK(HOSTN, "300") } },
 			{ SRVN, XFED_PHASE_SRV_UPSERT, 0,
 			    { SRV_RR("0"), MARK(SRVN, "0"),
 				NONE_(SRVN, "CNAME") },
-			    { ANY_(SRVN, "SRV"), SRV_RR("3600") },
-			    { SRV_RR("3600") },
-			    { SRV_RR("300") } },
+			    { ANY_(SRVN, "SRV"), SRV_RR("3600"),
+				SRVN " 0 NONE TXT " MARKER, MARK(SRVN, "3600") },
+			    { SRV_RR("3600"), MARK(SRVN, "3600") },
+			    { SRV_RR("300"), MARK(SRVN, "300") } },
 		},
 	},
 	{
@@ -442,7 +444,7 @@ static const struct plan_case cases[] = {
 		.live = { SOA, NS, SRV_RR("3600"), MARK(SRVN, "3600"),
 		    SRV(CHATN, "3600", "5269", HOSTN), MARK(CHATN, "3600"),
 		    A_RR("3600"), AAAA_RR("3600"), MARK(HOSTN, "3600") },
-		.n_changes = 4, .deletes = 4, .n_owned_after = 2,
+		.n_changes = 4, .deletes = 6, .n_owned_after = 2,
 		.changes = {
 			{ HOST2N, XFED_PHASE_ADDR_UPSERT, 0,
 			    { NONE_(HOST2N, "ANY") },
@@ -458,14 +460,14 @@ static const struct plan_case cases[] = {
 				SRV(SRVN, "3600", "5269", HOST2N) },
 			    { SRV(SRVN, "3600", "5269", HOST2N) },
 			    { SRV_RR("3600") } },
-			{ CHATN, XFED_PHASE_SRV_DELETE, 1,
+			{ CHATN, XFED_PHASE_SRV_DELETE, 2,
 			    { SRV(CHATN, "0", "5269", HOSTN),
 				MARK(CHATN, "0") },
 			    { ANY_(CHATN, "SRV"), CHATN " 0 NONE TXT " MARKER },
 			    { NULL },
 			    { SRV(CHATN, "3600", "5269", HOSTN),
 				MARK(CHATN, "3600") } },
-			{ HOSTN, XFED_PHASE_ADDR_DELETE, 2,
+			{ HOSTN, XFED_PHASE_ADDR_DELETE, 3,
 			    { A_RR("0"), AAAA_RR("0"), MARK(HOSTN, "0") },
 			    { ANY_(HOSTN, "A"), ANY_(HOSTN, "AAAA"),
 				HOSTN " 0 NONE TXT " MARKER },
@@ -838,7 +840,7 @@ START_TEST(test_declared_empty_name)
 	ck_assert_int_eq(xfed_plan_zone(zone, &o, 1, live, OWNER, &plan), 0);
 	ck_assert_uint_eq(plan->n_changes, 1);
 	ck_assert_int_eq(plan->changes[0].phase, XFED_PHASE_ADDR_DELETE);
-	ck_assert_uint_eq(plan->deletes, 1);
+	ck_assert_uint_eq(plan->deletes, 2);	/* the A and the marker */
 	ck_assert_uint_eq(plan->n_owned_after, 0);
 	xfed_plan_free(plan);
 	ldns_rr_list_deep_free(live);
@@ -946,9 +948,10 @@ START_TEST(test_plan_declared_outside_zone)
 	    &plan), XFED_OK);
 	ck_assert_uint_eq(plan->n_changes, 0);
 	ck_assert_uint_eq(plan->n_conflicts, 2);
-	name = dname_str(plan->conflicts[0].name);
+	/* Hosts are planned first: SRV records wait for their targets. */
+	name = dname_str(plan->conflicts[1].name);
 	ck_assert_str_eq(name, SRVN);
-	ck_assert_ptr_nonnull(strstr(plan->conflicts[0].reason, "outside"));
+	ck_assert_ptr_nonnull(strstr(plan->conflicts[1].reason, "outside"));
 	free(name);
 	ck_assert_uint_eq(plan->n_owned_after, 0);
 	xfed_plan_free(plan);
