@@ -565,8 +565,12 @@ report_holds(struct run *r, struct xfed_zone_report *z,
 			if (z->detail == NULL)
 				z->detail = xasprintf("%s: %s", name,
 				    h->reason);
-		} else
+		} else {
 			log_info("zone %s: %s: %s", z->zone, name, h->reason);
+			if (z->detail == NULL)
+				z->detail = xasprintf("%s: %s", name,
+				    h->reason);
+		}
 		audit_event(r, "held", json_pack("{s:s, s:s, s:s, s:b}",
 		    "zone", z->zone, "name", name, "reason", h->reason,
 		    "kept", !h->failure));

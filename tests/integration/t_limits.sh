@@ -38,9 +38,9 @@ for d in example.test a.example.test b.example.test; do
 done
 
 # --- max-deletes 1: removing all three is refused -------------------------
-# Removing them deletes 3 SRV (+ 3 markers) in example.test. and the proxy's
-# 2 A (+ marker) in proxy.test.: more than 1 per zone, whether the markers
-# count or not (xfedd counts only the owned records, not the markers).
+# Removing them deletes 3 SRV + 3 markers in example.test.: more than 1.
+# The proxy's addresses in proxy.test. stay while the refused SRV records
+# still name them (make before break): nothing to refuse there.
 before=$(all_zones)
 updates=$(audit_count event=update)
 XFED_CONF_MAX_DELETES=1 write_config "$conf" - <<<"$edge"
@@ -55,11 +55,14 @@ assert_eq "dry-run sent nothing" "$before" "$(all_zones)"
 assert_exit 3 "removal beyond max-deletes refused" xfedd --once -c "$conf"
 assert_match "stderr explains the refusal" "$ERR" \
 	'example\.test\.: refused: would delete [0-9]+ records, more than max-deletes \(1\)'
-assert_contains "proxy.test. refused too" "$ERR" "proxy.test.: refused"
+assert_contains "proxy.test. keeps the addresses the SRV records use" "$ERR" \
+	"xmpp.proxy.test.: addresses kept"
 assert_eq "nothing removed" "$before" "$(all_zones)"
 assert_eq "no update sent" "$updates" "$(audit_count event=update)"
 assert_eq "refused event for example.test." 1 "$(audit_count event=refused zone=example.test.)"
-assert_eq "refused event for proxy.test." 1 "$(audit_count event=refused zone=proxy.test.)"
+assert_eq "no refusal for proxy.test." 0 "$(audit_count event=refused zone=proxy.test.)"
+assert_eq "the kept addresses are audited" 1 \
+	"$(audit_count event=held zone=proxy.test. kept=True)"
 assert_eq "sync-end exit 3" 3 "$(audit_select exit event=sync-end | tail -n 1)"
 # Refusing again next time, not a one-off.
 assert_exit 3 "refused again" xfedd --once -c "$conf"
