@@ -89,6 +89,24 @@ xfed_open_regular(const char *path, int flags, mode_t mode, char *err,
 	return fd;
 }
 
+int
+xfed_open_readable(const char *path, char *err, size_t errlen)
+{
+	int fd, fl;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (require_regular(fd, path, err, errlen) == -1)
+		return -1;
+	if ((fl = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
 /* "<dir>/.<base>.tmp.<12 random hex digits>": nobody can guess it. */
 static char *
 temp_name(const char *path)

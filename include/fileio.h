@@ -17,10 +17,18 @@
  * Open path, which must be a regular file and not a symbolic link.
  * flags: O_RDONLY, O_RDWR, optionally O_APPEND and O_CREAT (then mode);
  * O_NOFOLLOW, O_NONBLOCK and O_CLOEXEC are added.  The descriptor, or -1
- * with errno set and the reason, naming path, in err.
+ * with errno set (ELOOP: a symbolic link; EINVAL: not a regular file) and
+ * the reason, naming path, in err.
  */
 int	xfed_open_regular(const char *path, int flags, mode_t mode, char *err,
 	    size_t errlen);
+
+/*
+ * The same for a file the operator names and may keep behind a symbolic
+ * link (the configuration): read-only, the link followed, but still never
+ * a FIFO or a device, and never a wait.
+ */
+int	xfed_open_readable(const char *path, char *err, size_t errlen);
 
 /* A file being written under a temporary name, to replace path. */
 struct xfed_newfile {

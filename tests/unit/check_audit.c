@@ -570,22 +570,32 @@ END_TEST
 START_TEST(test_config_reload)
 {
 	char *p = path_of("a.jsonl"), *conf = path_of("xfed.conf"), **v,
-	    hex[65];
+	    hex[65], loaded[65], none[65];
 	struct xfed_audit *a;
+	struct xfed_config *cfg;
 	size_t n;
 	json_t *j;
-	FILE *f = fopen(conf, "w");
+	FILE *f = fopen(conf, "w"), *quiet = fopen("/dev/null", "w");
 
 	fputs("interval = 300\n", f);
 	fclose(f);
 	sha256_hex("interval = 300\n", hex);
+	/* The loader's digest is of the bytes it parsed. */
+	ck_assert_int_eq(xfed_config_load_digest(conf, quiet, &cfg, loaded),
+	    0);
+	ck_assert_str_eq(loaded, hex);
+	xfed_config_free(cfg);
+	ck_assert_int_ne(xfed_config_load_digest("/nonexistent", quiet, &cfg,
+	    none), 0);
+	ck_assert_str_eq(none, "");
+	fclose(quiet);
 	ck_assert_int_eq(xfed_audit_open(p, &a), 0);
-	ck_assert_int_eq(xfed_audit_config_reload(a, conf, true, NULL, "ctl",
-	    1000), 0);
-	ck_assert_int_eq(xfed_audit_config_reload(a, conf, false,
+	ck_assert_int_eq(xfed_audit_config_reload(a, conf, loaded, true, NULL,
+	    "ctl", 1000), 0);
+	ck_assert_int_eq(xfed_audit_config_reload(a, conf, loaded, false,
 	    "xfed.conf:1: bad", "signal", -1), 0);
-	ck_assert_int_eq(xfed_audit_config_reload(a, "/nonexistent", false,
-	    "cannot read", "signal", -1), 0);
+	ck_assert_int_eq(xfed_audit_config_reload(a, "/nonexistent", NULL,
+	    false, "cannot read", "signal", -1), 0);
 	xfed_audit_close(a);
 	v = read_lines(p, &n);
 	ck_assert_uint_eq(n, 3);
