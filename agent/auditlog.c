@@ -598,6 +598,10 @@ classify(const char *line, size_t len, bool *keyed, char *prev, bool *parsed)
 	enum vline kind = V_UNCHAINED;
 
 	*parsed = false;
+	/* Two records' starts on one line: a fragment with a record glued. */
+	if (len > 1 && memmem(line + 1, len - 1, RECORD_START,
+	    sizeof(RECORD_START) - 1) != NULL)
+		return V_TORN;
 	if (chain_suffix(line, len, keyed, &p)) {
 		memcpy(prev, p, XFED_CHAIN_HEX);
 		prev[XFED_CHAIN_HEX] = '\0';
