@@ -21,10 +21,12 @@
 #include "audit.h"
 #include "config.h"
 #include "error.h"
+#include "fileio.h"
 #include "log.h"
 #include "util.h"
 
 #define TAIL_CHUNK	65536
+#define MAX_PENDING	1024	/* records kept for a late write */
 #define REDACTED	"[redacted]"
 
 struct xfed_chain {
@@ -62,6 +64,18 @@ struct xfed_audit {
 	char			*chain_file;
 	char			**secrets;
 	size_t			 nsecrets;
+	/*
+	 * Records whose write failed (a full disk): written late, marked
+	 * so, before the next record; named in the journal if never.
+	 */
+	struct pending		*pending;
+	size_t			 npending;
+};
+
+struct pending {
+	char	*event;
+	json_t	*record;
+	char	 due[40];	/* when it should have been written */
 };
 
 /* The chain hash. */
@@ -158,36 +172,6 @@ xfed_chain_hash(struct xfed_chain *c, const void *data, size_t len, char *hex)
 	return 0;
 }
 
-int
-xfed_sha256_file(const char *path, char *hex)
-{
-	EVP_MD_CTX *ctx;
-	uint8_t buf[8192], md[32];
-	unsigned int mdlen = 0;
-	ssize_t n;
-	int fd, ok;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return XFED_EIO;
-	if ((ctx = EVP_MD_CTX_new()) == NULL) {
-		close(fd);
-		return XFED_ENOMEM;
-	}
-	ok = EVP_DigestInit_ex2(ctx, EVP_sha256(), NULL);
-	while (ok && (n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		ok = n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n);
-	}
-	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
-	EVP_MD_CTX_free(ctx);
-	close(fd);
-	if (!ok)
-		return XFED_EIO;
-	to_hex(md, sizeof(md), hex);
-	return 0;
-}
-
 /* Chain keys. */
 
 static void
@@ -203,6 +187,7 @@ xfed_chain_key_load(const char *path, uint8_t **key, size_t *len, char *err,
     size_t errlen)
 {
 	uint8_t buf[XFED_CHAIN_KEY_MAX + 1];
+	char why[512];
 	struct stat st;
 	ssize_t n;
 	size_t got = 0;
@@ -210,18 +195,19 @@ xfed_chain_key_load(const char *path, uint8_t **key, size_t *len, char *err,
 
 	*key = NULL;
 	*len = 0;
-	/* Like ssh with its keys: no symlinks, nothing but a plain file. */
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "chain key %s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return XFED_EIO;
+	/*
+	 * Like ssh with its keys: no symlinks, nothing but a plain file, and
+	 * a FIFO planted there must not hang us.
+	 */
+	if ((fd = xfed_open_regular(path, O_RDONLY, 0, why,
+	    sizeof(why))) == -1) {
+		snprintf(err, errlen, "chain key: %s", why);
+		return errno == EINVAL ? XFED_EINVAL : XFED_EIO;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "chain key %s: not a regular file", path);
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "chain key %s: %s", path, strerror(errno));
 		close(fd);
-		return XFED_EINVAL;
+		return XFED_EIO;
 	}
 	if (st.st_mode & 0077)
 		log_warnx("chain key %s is readable by others (mode %03o); "
@@ -263,16 +249,22 @@ static int
 open_log(const char *path)
 {
 	mode_t old = umask(027);
-	int fd;
+	char err[1024];
+	int fd, saved;
 
 	/*
-	 * O_NOFOLLOW: a symlink planted at the path must not redirect us.
+	 * A regular file, no symlink followed (a symlink planted at the path
+	 * must not redirect us), and never a wait on a FIFO put there.
 	 * O_RDWR: the tail is read back to link the chain and to find a
 	 * torn last line.
 	 */
-	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    0640);
+	fd = xfed_open_regular(path, O_RDWR | O_APPEND | O_CREAT, 0640, err,
+	    sizeof(err));
+	saved = errno;
 	umask(old);
+	if (fd == -1)
+		log_warnx("audit log: %s", err);
+	errno = saved;
 	return fd;
 }
 
@@ -283,10 +275,8 @@ xfed_audit_open(const char *path, struct xfed_audit **out)
 	int fd;
 
 	*out = NULL;
-	if ((fd = open_log(path)) == -1) {
-		log_warn("audit log %s", path);
+	if ((fd = open_log(path)) == -1)
 		return XFED_EIO;
-	}
 	a = xcalloc(1, sizeof(*a));
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_mutex_init(&a->sync_mu, NULL);
@@ -309,7 +299,8 @@ xfed_audit_reopen(struct xfed_audit *a)
 	pthread_mutex_lock(&a->sync_mu);
 	pthread_mutex_lock(&a->mu);
 	if ((fd = open_log(a->path)) == -1) {
-		log_warn("reopening audit log %s; keeping the old file", a->path);
+		log_warnx("reopening audit log %s failed; keeping the old "
+		    "file", a->path);
 		pthread_mutex_unlock(&a->mu);
 		pthread_mutex_unlock(&a->sync_mu);
 		return XFED_EIO;
@@ -329,6 +320,9 @@ xfed_audit_reopen(struct xfed_audit *a)
 	return 0;
 }
 
+static void	lose_pending(struct xfed_audit *);
+static int	write_records(struct xfed_audit *, const char *, json_t *);
+
 void
 xfed_audit_close(struct xfed_audit *a)
 {
@@ -336,6 +330,10 @@ xfed_audit_close(struct xfed_audit *a)
 
 	if (a == NULL)
 		return;
+	/* A last chance for records a full disk held back. */
+	if (a->npending > 0)
+		write_records(a, NULL, NULL);
+	lose_pending(a);
 	if (a->last != NULL)
 		save_chain_file(a);
 	close(a->fd);
@@ -567,14 +565,19 @@ is_record(const char *line, size_t len)
 static void
 recall_last(struct xfed_audit *a)
 {
-	char buf[1 << 16];
+	char buf[1 << 16], err[1024];
 	ssize_t n;
 	int fd;
 
 	if (a->last != NULL || a->chain_file == NULL)
 		return;
-	if ((fd = open(a->chain_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = xfed_open_regular(a->chain_file, O_RDONLY, 0, err,
+	    sizeof(err))) == -1) {
+		if (errno != ENOENT)
+			log_warnx("audit chain file: %s; the chain restarts",
+			    err);
 		return;
+	}
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n <= 1 || buf[n - 1] != '\n' || !is_record(buf, (size_t)n - 1)) {
@@ -706,9 +709,12 @@ write_all_once(struct xfed_audit *a, const char *s, size_t len)
 	do {
 		n = write(a->fd, s, len);
 	} while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)len)
-		return XFED_EIO;
-	return 0;
+	if (n == (ssize_t)len)
+		return 0;
+	/* A short write to a regular file: the disk is full. */
+	if (n >= 0)
+		errno = ENOSPC;
+	return XFED_EIO;
 }
 
 /*
@@ -731,36 +737,40 @@ flush_through(struct xfed_audit *a, uint64_t seq)
 		pthread_mutex_unlock(&a->mu);
 		/* fdatasync: the size is flushed too, the times need not be. */
 		if (fdatasync(fd) == -1)
-			rc = XFED_EIO;
+			rc = -errno;
 		else
 			a->synced = upto;
 	}
 	pthread_mutex_unlock(&a->sync_mu);
+	/* The caller logs with this call's errno, not a later one's. */
+	if (rc != 0) {
+		errno = -rc;
+		rc = XFED_EIO;
+	}
 	return rc;
 }
 
-/* The chain file: a copy of the last record, replaced atomically. */
+/*
+ * The chain file: a copy of the last record, replaced atomically by a
+ * fresh file under an unpredictable name (nothing planted is followed).
+ */
 static void
 save_chain_file(const struct xfed_audit *a)
 {
-	char *tmp;
-	int fd;
-	bool ok;
+	struct xfed_newfile nf;
+	char err[1024];
 
 	if (a->chain_file == NULL)
 		return;
-	tmp = xasprintf("%s.tmp", a->chain_file);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	ok = fd != -1 && write(fd, a->last, a->lastlen) == (ssize_t)a->lastlen &&
-	    write(fd, "\n", 1) == 1;
-	if (fd != -1 && close(fd) == -1)
-		ok = false;
-	if (!ok || rename(tmp, a->chain_file) == -1) {
-		log_warn("audit chain file %s", a->chain_file);
-		unlink(tmp);
+	if (xfed_newfile_open(&nf, a->chain_file, 0600, err,
+	    sizeof(err)) == -1) {
+		log_warnx("audit chain file: %s", err);
+		return;
 	}
-	free(tmp);
+	xfed_newfile_write(&nf, a->last, a->lastlen);
+	xfed_newfile_write(&nf, "\n", 1);
+	if (xfed_newfile_commit(&nf, false, err, sizeof(err)) == -1)
+		log_warnx("audit chain file: %s", err);
 }
 
 /* Under the lock: where the file ends now, then one write. */
@@ -817,36 +827,174 @@ append_locked(struct xfed_audit *a, const char *event, json_t *record,
 	return rc;
 }
 
-int
-xfed_audit_write(struct xfed_audit *a, const char *event, json_t *record)
-{
-	uint64_t seq = 0;
-	int rc, saved;
+/* Test hook, see test_enospc(). */
+static char	*enospc_event;
+static long	 enospc_left = -1;
 
-	if (record == NULL)
-		record = json_object();
+/*
+ * Test hook (XFED_TEST_AUDIT_ENOSPC="EVENT:N", tests only): from the
+ * first record of EVENT on, the next N writes fail as on a full disk.
+ */
+static bool
+test_enospc(const char *event)
+{
+	const char *env, *colon;
+
+	if (enospc_left == -1) {
+		enospc_left = 0;
+		env = getenv("XFED_TEST_AUDIT_ENOSPC");
+		if (env != NULL && (colon = strchr(env, ':')) != NULL) {
+			enospc_event = xasprintf("%.*s", (int)(colon - env),
+			    env);
+			enospc_left = strtol(colon + 1, NULL, 10);
+		}
+	}
+	if (enospc_event != NULL && strcmp(event, enospc_event) == 0) {
+		free(enospc_event);
+		enospc_event = NULL;
+	}
+	if (enospc_event != NULL || enospc_left <= 0)
+		return false;
+	enospc_left--;
+	errno = ENOSPC;
+	return true;
+}
+
+static int
+append_one(struct xfed_audit *a, const char *event, json_t *record,
+    uint64_t *seq)
+{
+	if (test_enospc(event))
+		return XFED_EIO;
+	return append_locked(a, event, record, seq);
+}
+
+/* A record that could not be written: keep it for a late write. */
+static void
+keep_pending(struct xfed_audit *a, const char *event, json_t *record,
+    const char *due)
+{
+	struct pending *p;
+
+	/* Never late: an intent whose write failed was not acted on. */
+	if (strcmp(event, "update-intent") == 0)
+		return;
+	if (a->npending == MAX_PENDING) {
+		log_warnx("audit log %s: too many records held back; a \"%s\" "
+		    "record is lost", a->path, event);
+		return;
+	}
+	a->pending = xreallocarray(a->pending, a->npending + 1,
+	    sizeof(*a->pending));
+	p = &a->pending[a->npending++];
+	p->event = xstrdup(event);
+	p->record = json_incref(record);
+	snprintf(p->due, sizeof(p->due), "%s", due);
+}
+
+/* Under the locks: write what was held back, oldest first, marked late. */
+static int
+write_pending(struct xfed_audit *a, uint64_t *seq)
+{
+	struct pending *p;
+	size_t done;
+	int rc = 0;
+
+	for (done = 0; done < a->npending; done++) {
+		p = &a->pending[done];
+		json_object_set_new(p->record, "late", json_string(p->due));
+		if ((rc = append_one(a, p->event, p->record, seq)) != 0)
+			break;
+		free(p->event);
+		json_decref(p->record);
+	}
+	if (done > 0) {
+		log_warnx("audit log %s: %zu record%s written late", a->path,
+		    done, done == 1 ? "" : "s");
+		memmove(a->pending, a->pending + done,
+		    (a->npending - done) * sizeof(*a->pending));
+		a->npending -= done;
+	}
+	return rc;
+}
+
+/* At close, what could never be written: named in the journal. */
+static void
+lose_pending(struct xfed_audit *a)
+{
+	const char *id;
+	size_t i;
+
+	for (i = 0; i < a->npending; i++) {
+		id = json_string_value(json_object_get(a->pending[i].record,
+		    "id"));
+		log_warnx("audit log %s: a \"%s\" record%s%s due at %s could "
+		    "not be written and is lost", a->path, a->pending[i].event,
+		    id != NULL ? " with id " : "", id != NULL ? id : "",
+		    a->pending[i].due);
+		free(a->pending[i].event);
+		json_decref(a->pending[i].record);
+	}
+	free(a->pending);
+	a->pending = NULL;
+	a->npending = 0;
+}
+
+/*
+ * Write the held-back records, then this one (event NULL: none), under the
+ * locks; then wait until they are on disk.  The failing call's errno is
+ * what is logged.
+ */
+static int
+write_records(struct xfed_audit *a, const char *event, json_t *record)
+{
+	char due[40];
+	uint64_t seq = 0;
+	int rc, saved = 0;
+
+	xfed_rfc3339_now(due, sizeof(due));
 	pthread_mutex_lock(&a->mu);
 	/* Another writer (xfedd --once beside the daemon) must not fork it. */
 	while (flock(a->fd, LOCK_EX) == -1 && errno == EINTR)
 		;
-	rc = append_locked(a, event, record, &seq);
-	saved = errno;
+	rc = write_pending(a, &seq);
+	if (rc == 0 && event != NULL)
+		rc = append_one(a, event, record, &seq);
+	if (rc != 0) {
+		saved = errno;
+		if (event != NULL)
+			keep_pending(a, event, record, due);
+	}
 	flock(a->fd, LOCK_UN);
 	pthread_mutex_unlock(&a->mu);
-	if (rc == 0)
+	if (rc == 0 && seq > 0) {
 		rc = flush_through(a, seq);
-	json_decref(record);
-	errno = saved;
-	if (rc != 0)
+		saved = errno;
+	}
+	if (rc != 0) {
+		errno = saved;
 		log_warn("audit log %s: write failed", a->path);
+	}
+	return rc;
+}
+
+int
+xfed_audit_write(struct xfed_audit *a, const char *event, json_t *record)
+{
+	int rc;
+
+	if (record == NULL)
+		record = json_object();
+	rc = write_records(a, event, record);
+	json_decref(record);
 	return rc;
 }
 
 int
 xfed_audit_config_reload(struct xfed_audit *a, const char *path,
-    bool accepted, const char *error, const char *trigger, long uid)
+    const char *sha256, bool accepted, const char *error,
+    const char *trigger, long uid)
 {
-	char hex[XFED_CHAIN_HEX + 1];
 	json_t *rec = json_object();
 
 	json_object_set_new(rec, "file", json_string(path));
@@ -854,8 +1002,8 @@ xfed_audit_config_reload(struct xfed_audit *a, const char *path,
 	if (uid >= 0)
 		json_object_set_new(rec, "uid", json_integer(uid));
 	json_object_set_new(rec, "accepted", json_boolean(accepted));
-	json_object_set_new(rec, "sha256", xfed_sha256_file(path, hex) == 0 ?
-	    json_string(hex) : json_null());
+	json_object_set_new(rec, "sha256", sha256 != NULL ?
+	    json_string(sha256) : json_null());
 	if (error != NULL)
 		json_object_set_new(rec, "error", json_string(error));
 	return xfed_audit_write(a, "config-reload", rec);

@@ -503,6 +503,8 @@ xfed_log_filter_line(const struct xfed_log_filter *f, const char *line,
 
 /* Verification. */
 
+#define RECORD_START	"{\"ts\":\""
+
 struct vstate {
 	FILE				*out;
 	struct xfed_verify_result	*res;
@@ -596,6 +598,10 @@ classify(const char *line, size_t len, bool *keyed, char *prev, bool *parsed)
 	enum vline kind = V_UNCHAINED;
 
 	*parsed = false;
+	/* Two records' starts on one line: a fragment with a record glued. */
+	if (len > 1 && memmem(line + 1, len - 1, RECORD_START,
+	    sizeof(RECORD_START) - 1) != NULL)
+		return V_TORN;
 	if (chain_suffix(line, len, keyed, &p)) {
 		memcpy(prev, p, XFED_CHAIN_HEX);
 		prev[XFED_CHAIN_HEX] = '\0';
@@ -680,6 +686,26 @@ check_link(struct vstate *v, const char *file, unsigned long ln, bool keyed,
 		    " (or the chain key is not the daemon's)" : "");
 }
 
+/*
+ * What a torn write of xfedd's leaves: the beginning of a record (which
+ * starts with RECORD_START), cut anywhere, and nothing after it on the
+ * line, since the writer starts the next record on a fresh line.  Inside
+ * a record the quotes of RECORD_START would be escaped, so a second
+ * occurrence means a record was glued to the fragment.
+ */
+static bool
+torn_prefix(const char *line, size_t len)
+{
+	const size_t ls = sizeof(RECORD_START) - 1;
+
+	if (len == 0)
+		return false;
+	if (len <= ls)
+		return memcmp(line, RECORD_START, len) == 0;
+	return memcmp(line, RECORD_START, ls) == 0 &&
+	    memmem(line + 1, len - 1, RECORD_START, ls) == NULL;
+}
+
 static void
 verify_line(struct vstate *v, const char *file, unsigned long ln,
     const char *line, size_t len, bool complete)
@@ -689,6 +715,12 @@ verify_line(struct vstate *v, const char *file, unsigned long ln,
 
 	switch (classify(line, len, &keyed, prev, &parsed)) {
 	case V_TORN:
+		if (!torn_prefix(line, len)) {
+			problem(v, file, ln, "not a record, nor the beginning "
+			    "of one cut short by a crash: text inserted into "
+			    "the log, or a record overwritten");
+			return;
+		}
 		/* The chain goes on from the record before it. */
 		v->res->torn++;
 		note(v, file, ln, complete ? "incomplete record (torn write), "
@@ -745,8 +777,8 @@ static int
 verify_file(struct vstate *v, const char *path)
 {
 	struct xfed_lines *r;
+	size_t len, before = v->res->records;
 	char *line;
-	size_t len;
 	bool complete;
 	int rc;
 
@@ -757,6 +789,11 @@ verify_file(struct vstate *v, const char *path)
 	}
 	while ((rc = xfed_lines_next(r, false, &line, &len, &complete)) == 1)
 		verify_line(v, path, xfed_lines_lineno(r), line, len, complete);
+	/* xfedd starts every file it opens with a record. */
+	if (rc == 0 && v->res->records == before)
+		problem(v, path, xfed_lines_lineno(r) > 0 ? xfed_lines_lineno(r) :
+		    1, "no records in this file: it is empty or holds nothing "
+		    "xfedd wrote, so there is nothing to vouch for");
 	xfed_lines_close(r);
 	if (rc != 0 && v->out != NULL)
 		fprintf(v->out, "%s: read error\n", path);

@@ -29,12 +29,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <confuse.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "config.h"
 #include "error.h"
+#include "fileio.h"
 #include "keyfile.h"
 #include "tsig.h"
 #include "util.h"
@@ -2144,12 +2147,23 @@ read_text(const char *path, FILE *err, char **text, size_t *len)
 {
 	struct stat	 st;
 	FILE		*fp;
-	char		*buf;
+	char		*buf, why[1024];
 	size_t		 n, cap;
 	bool		 big;
+	int		 fd;
 
-	if ((fp = fopen(path, "re")) == NULL) {
-		fprintf(err, "%s:0: cannot open: %s\n", path, strerror(errno));
+	/* Never a FIFO: a reload on SIGHUP must not hang the main loop. */
+	if ((fd = xfed_open_readable(path, why, sizeof(why))) == -1) {
+		if (errno == EINVAL)
+			fprintf(err, "%s:0: %s\n", path, why);
+		else
+			fprintf(err, "%s:0: cannot open: %s\n", path,
+			    strerror(errno));
+		return XFED_ECONFIG;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		fprintf(err, "%s:0: %s\n", path, strerror(errno));
+		close(fd);
 		return XFED_ECONFIG;
 	}
 	/* Room for the file as it is now, plus one octet to notice growth. */
@@ -2178,18 +2192,44 @@ read_text(const char *path, FILE *err, char **text, size_t *len)
 	return 0;
 }
 
+/* The SHA-256, in hex, of exactly the bytes that are parsed. */
+static void
+text_digest(const char *text, size_t len, char *sha256)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	sha256[0] = '\0';
+	if (!EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen != 32)
+		return;
+	for (i = 0; i < mdlen; i++)
+		snprintf(sha256 + 2 * i, 3, "%02x", md[i]);
+}
+
 int
 xfed_config_load(const char *path, FILE *err, struct xfed_config **out)
+{
+	char sha256[65];
+
+	return xfed_config_load_digest(path, err, out, sha256);
+}
+
+int
+xfed_config_load_digest(const char *path, FILE *err,
+    struct xfed_config **out, char *sha256)
 {
 	char	*text;
 	size_t	 len;
 	int	 rc;
 
 	*out = NULL;
+	sha256[0] = '\0';
 	if (err == NULL)
 		err = stderr;
 	if ((rc = read_text(path, err, &text, &len)) != 0)
 		return rc;
+	text_digest(text, len, sha256);
 	rc = parse_text(text, path, err, out);
 	OPENSSL_cleanse(text, len);
 	free(text);

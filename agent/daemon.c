@@ -77,16 +77,18 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
 	struct xfed_cfgref *ref, *old;
 	size_t len = 0, i;
 	FILE *err = open_memstream(errors, &len);
+	char sha256[65];
 	int rc;
 
 	xfed_notify_reloading();
-	rc = xfed_config_load(d->config_path, err, &cfg);
+	rc = xfed_config_load_digest(d->config_path, err, &cfg, sha256);
 	fclose(err);
 	if (rc != 0) {
 		log_warnx("reload: %s rejected, the running configuration "
 		    "stays in force:\n%s", d->config_path, *errors);
-		xfed_audit_config_reload(d->audit, d->config_path, false,
-		    *errors, trigger, uid);
+		xfed_audit_config_reload(d->audit, d->config_path,
+		    sha256[0] != '\0' ? sha256 : NULL, false, *errors, trigger,
+		    uid);
 		xfed_notify_ready("reload rejected; running configuration kept");
 		return XFED_ECONFIG;
 	}
@@ -106,8 +108,8 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
 	pthread_mutex_unlock(&d->lock);
 	xfed_cfgref_put(d, old);
 	log_info("configuration %s reloaded", d->config_path);
-	xfed_audit_config_reload(d->audit, d->config_path, true, NULL, trigger,
-	    uid);
+	xfed_audit_config_reload(d->audit, d->config_path, sha256, true, NULL,
+	    trigger, uid);
 	for (i = 0; i < cfg->n_keys; i++)
 		xfed_audit_add_binary_secret(d->audit, cfg->keys[i].secret,
 		    cfg->keys[i].secret_len);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fileio.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
@@ -121,62 +122,91 @@ load_line(struct xfed_state *st, const char *line)
 }
 
 int
-xfed_state_load(const char *dir, struct xfed_state *st)
+xfed_state_load(const char *dir, struct xfed_state *st, char *err,
+    size_t errlen)
 {
 	char *path = xasprintf("%s/%s", dir, STATE_FILE);
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *f;
+	int fd;
 
 	memset(st, 0, sizeof(*st));
-	f = fopen(path, "re");
-	if (f == NULL) {
+	fd = xfed_open_regular(path, O_RDONLY, 0, err, errlen);
+	if (fd == -1) {
+		if (errno == ENOTDIR)
+			snprintf(err, errlen, "%s is not a directory", dir);
 		free(path);
 		return errno == ENOENT ? 0 : XFED_EIO;
 	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		free(path);
+		return XFED_EIO;
+	}
 	while (getline(&line, &cap, f) != -1)
 		load_line(st, line);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error: %s", path,
+		    strerror(errno));
+		xfed_state_clear(st);
+		free(line);
+		fclose(f);
+		free(path);
+		return XFED_EIO;
+	}
 	free(line);
 	fclose(f);
 	free(path);
 	return 0;
 }
 
+static void
+save_zone(struct xfed_newfile *nf, const struct xfed_state_zone *z)
+{
+	char *line;
+
+	if (z->checked != 0)
+		line = xasprintf("%s %s %s %lu %s %llu\n", z->zone, z->server,
+		    z->key[0] != '\0' ? z->key : "-",
+		    (unsigned long)z->serial, z->digest,
+		    (unsigned long long)z->checked);
+	else
+		line = xasprintf("%s %s %s\n", z->zone, z->server,
+		    z->key[0] != '\0' ? z->key : "-");
+	xfed_newfile_write(nf, line, strlen(line));
+	free(line);
+}
+
+/*
+ * A fresh file under an unpredictable name, fsync'ed, renamed over the
+ * old one, and the directory fsync'ed: once this returns 0 the state
+ * survives a crash.  The directory is not created: systemd's
+ * StateDirectory= (or the operator) does that.
+ */
 int
-xfed_state_save(const char *dir, const struct xfed_state *st)
+xfed_state_save(const char *dir, const struct xfed_state *st, char *err,
+    size_t errlen)
 {
 	char *path = xasprintf("%s/%s", dir, STATE_FILE);
-	char *tmp = xasprintf("%s/.%s.tmp", dir, STATE_FILE);
-	FILE *f;
+	struct xfed_newfile nf;
 	size_t i;
-	int rc = XFED_EIO;
+	int rc = 0;
 
-	(void)mkdir(dir, 0750);
-	if ((f = fopen(tmp, "we")) == NULL)
-		goto out;
-	for (i = 0; i < st->n; i++) {
-		const struct xfed_state_zone *z = &st->zones[i];
-
-		fprintf(f, "%s %s %s", z->zone, z->server,
-		    z->key[0] != '\0' ? z->key : "-");
-		if (z->checked != 0)
-			fprintf(f, " %lu %s %llu", (unsigned long)z->serial,
-			    z->digest, (unsigned long long)z->checked);
-		fputc('\n', f);
-	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		fclose(f);
+	if (xfed_newfile_open(&nf, path, 0640, err, errlen) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			snprintf(err, errlen, "state-dir %s is missing or not "
+			    "a directory: create it (mkdir -m 0750 %s)", dir,
+			    dir);
+		rc = XFED_EIO;
 		goto out;
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		goto out;
-	rc = 0;
+	for (i = 0; i < st->n; i++)
+		save_zone(&nf, &st->zones[i]);
+	if (xfed_newfile_commit(&nf, true, err, errlen) == -1)
+		rc = XFED_EIO;
 out:
-	if (rc != 0) {
-		log_warn("cannot save state in %s", dir);
-		unlink(tmp);
-	}
 	free(path);
-	free(tmp);
 	return rc;
 }

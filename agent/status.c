@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fileio.h"
 #include "log.h"
 #include "util.h"
 
@@ -313,29 +314,44 @@ write_metrics(FILE *f, const struct xfed_status *st)
 		    st->zones[i].zone, st->zones[i].failures);
 }
 
-/* Written to a temporary file and renamed: readers never see half. */
-int
-xfed_metrics_write(const char *path, const struct xfed_status *st)
+/*
+ * The metrics as text, rendered while the caller holds the status lock;
+ * the file is written after it is released.
+ */
+char *
+xfed_metrics_render(const struct xfed_status *st)
 {
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "we");
-	int rc = 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	if (f == NULL) {
-		log_warn("metrics file %s", tmp);
-		free(tmp);
+	if (f == NULL)
+		fatalx("out of memory");
+	write_metrics(f, st);
+	if (fclose(f) != 0)
+		fatalx("out of memory");
+	return text;
+}
+
+/*
+ * Written to a fresh file under an unpredictable name and renamed: readers
+ * never see half, and nothing planted in the directory is followed.
+ * Metrics are not secret; node_exporter runs as another user: 0644.
+ */
+int
+xfed_metrics_write(const char *path, const char *text)
+{
+	struct xfed_newfile nf;
+	char err[1024];
+
+	if (xfed_newfile_open(&nf, path, 0644, err, sizeof(err)) == -1) {
+		log_warnx("metrics file: %s", err);
 		return -1;
 	}
-	write_metrics(f, st);
-	/* Metrics are not secret; node_exporter runs as another user. */
-	if (fchmod(fileno(f), 0644) != 0 || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0)
-		rc = -1;
-	if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
-		log_warn("metrics file %s", path);
-		unlink(tmp);
-		rc = -1;
+	xfed_newfile_write(&nf, text, strlen(text));
+	if (xfed_newfile_commit(&nf, false, err, sizeof(err)) == -1) {
+		log_warnx("metrics file: %s", err);
+		return -1;
 	}
-	free(tmp);
-	return rc;
+	return 0;
 }

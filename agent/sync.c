@@ -964,6 +964,54 @@ query_serial(const struct job *j, uint32_t *serial)
 }
 
 /*
+ * The zone is remembered on disk before the first UPDATE into it: a crash
+ * right after the UPDATE must not leave records that no later run knows
+ * to clean up.  Under the run's lock, so concurrent zones save in turn.
+ * Fails the zone, with nothing sent, when it cannot be remembered.
+ */
+static int
+remember_before_update(struct run *r, const struct job *j,
+    struct xfed_zone_report *z)
+{
+	char err[512], *msg;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->lock);
+	if (!r->state_ok) {
+		snprintf(err, sizeof(err), "the state in %s could not be read",
+		    r->cfg->state_dir);
+		rc = -1;
+	} else if (xfed_state_find(&r->state, j->zone_str) == NULL) {
+		xfed_state_set(&r->state, j->zone_str, j->peer.label,
+		    j->peer.key != NULL ? j->peer.key->name : "");
+		if (xfed_state_save(r->cfg->state_dir, &r->state, err,
+		    sizeof(err)) != 0) {
+			xfed_state_remove(&r->state, j->zone_str);
+			rc = -1;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (rc != 0) {
+		msg = xasprintf("cannot remember the zone in state-dir (%s): "
+		    "nothing sent", err);
+		fail_zone(r, z, msg);
+		free(msg);
+	}
+	return rc;
+}
+
+/*
+ * Test hook (XFED_TEST_ABORT_AFTER_UPDATE set, tests only): die right
+ * after the first UPDATEs of a sync were applied, as a kill -9 would.
+ */
+static void
+test_crash_point(void)
+{
+	if (getenv("XFED_TEST_ABORT_AFTER_UPDATE") != NULL)
+		abort();
+}
+
+/*
  * A full read found this zone in sync at serial S, the declaration has
  * not changed since, and the primary still says S: every change to a
  * zone, dynamic or not, moves its serial, so the zone is still in sync.
@@ -1086,8 +1134,11 @@ sync_job(struct run *r, struct job *j)
 			refuse_flapping(r, z);
 			return plan;
 		}
+		if (remember_before_update(r, j, z) != 0)
+			return plan;
 		xfed_update_apply(&j->peer, plan, r->audit, r->opts->trigger,
 		    0, &res);
+		test_crash_point();
 		z->messages += res.messages;
 		if (res.status != 0 && res.status != XFED_ESTALE) {
 			fail_zone(r, z, res.detail);
@@ -1425,6 +1476,43 @@ sync_end_record(const struct xfed_sync_opts *opts,
 	return rec;
 }
 
+/* The zones' memory could not be read or kept: say so, in the audit too. */
+static void
+state_error(struct run *r, const char *err)
+{
+	r->state_failed = true;
+	log_warnx("state-dir %s: %s", r->cfg->state_dir, err);
+	audit_event(r, "error", json_pack("{s:s, s:s}", "state-dir",
+	    r->cfg->state_dir, "error", err));
+}
+
+/*
+ * An unreadable state is never taken for an empty one: it would forget
+ * zones to clean up, and saving over it would make that final.
+ */
+static void
+load_state(struct run *r)
+{
+	char err[512];
+
+	r->state_ok = xfed_state_load(r->cfg->state_dir, &r->state, err,
+	    sizeof(err)) == 0;
+	if (!r->state_ok)
+		state_error(r, err);
+}
+
+static void
+save_state(struct run *r)
+{
+	char err[512];
+
+	if (r->opts->dry_run || !r->state_ok)
+		return;
+	if (xfed_state_save(r->cfg->state_dir, &r->state, err,
+	    sizeof(err)) != 0)
+		state_error(r, err);
+}
+
 void
 xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
     const struct xfed_sync_opts *opts, struct xfed_sync_report *rep)
@@ -1444,18 +1532,19 @@ xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
 	audit_event(&r, "sync-start", start_record);
 	if (xfed_desired_build(cfg, &r.desired) != 0)
 		fatalx("out of memory");
-	if (xfed_state_load(cfg->state_dir, &r.state) != 0)
-		log_warn("cannot read the state in %s", cfg->state_dir);
+	load_state(&r);
 	build_jobs(&r);
 	if (opts->n_domains == 0)
 		add_state_jobs(&r);
 	find_aliases(&r);
 	run_jobs(&r);
 	emit_texts(&r);
-	if (!opts->dry_run)
-		xfed_state_save(cfg->state_dir, &r.state);
+	save_state(&r);
 	rep->exit_code = opts->dry_run ? dry_run_exit_code(rep) :
 	    exit_code(rep);
+	/* What xfed must remember was not kept: that is a failed sync. */
+	if (!opts->dry_run && r.state_failed)
+		rep->exit_code = XFED_EXIT_FAILED;
 	audit_event(&r, "sync-end", sync_end_record(opts, rep,
 	    xfed_now_ms() - start));
 	free_run(&r);

@@ -129,6 +129,7 @@ run_job(struct xfed_daemon *d, struct xfed_job *job)
 	};
 	size_t len = 0;
 	FILE *out = open_memstream(&job->text, &len);
+	char *metrics = NULL;
 
 	so.plan_out = out;
 	xfed_sync_run(ref->cfg, d->audit, &so, &rep);
@@ -140,9 +141,13 @@ run_job(struct xfed_daemon *d, struct xfed_job *job)
 		pthread_mutex_lock(&d->lock);
 		xfed_status_record(d, job, &rep, ref->cfg->interval);
 		if (ref->cfg->metrics_file != NULL)
-			xfed_metrics_write(ref->cfg->metrics_file, &d->status);
+			metrics = xfed_metrics_render(&d->status);
 		pthread_mutex_unlock(&d->lock);
 	}
+	/* File I/O outside the lock the main loop needs. */
+	if (metrics != NULL)
+		xfed_metrics_write(ref->cfg->metrics_file, metrics);
+	free(metrics);
 	xfed_sync_report_clear(&rep);
 	xfed_cfgref_put(d, ref);
 }

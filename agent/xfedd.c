@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "config.h"
 #include "error.h"
+#include "fileio.h"
 #include "log.h"
 #include "secure.h"
 #include "sync.h"
@@ -108,6 +109,35 @@ load_config_or_exit(const char *path)
 	return cfg;
 }
 
+/*
+ * What -n checks beyond the grammar: the files the agent will need at run
+ * time (as the systemd unit's ExecStartPre, after StateDirectory= made
+ * the state directory).  0, or 1 with each problem printed.
+ */
+static int
+check_paths(const char *path, const struct xfed_config *cfg)
+{
+	char err[1024];
+	uint8_t *key;
+	size_t len;
+	int rc = 0;
+
+	if (xfed_dir_writable(cfg->state_dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s:0: state-dir: %s\n", path, err);
+		rc = 1;
+	}
+	if (cfg->audit_chain_key != NULL) {
+		if (xfed_chain_key_load(cfg->audit_chain_key, &key, &len, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "%s:0: audit-chain-key: %s\n", path,
+			    err);
+			rc = 1;
+		} else
+			xfed_chain_key_free(key, len);
+	}
+	return rc;
+}
+
 static struct xfed_audit *
 open_audit_or_exit(const struct xfed_config *cfg)
 {
@@ -157,6 +187,10 @@ main(int argc, char **argv)
 	umask(027);
 	if (o.check) {
 		cfg = load_config_or_exit(o.config);
+		if (check_paths(o.config, cfg) != 0) {
+			xfed_config_free(cfg);
+			return XFED_EXIT_USAGE;
+		}
 		if (o.verbose > 0)
 			printf("%s: configuration is valid\n", o.config);
 		xfed_config_free(cfg);

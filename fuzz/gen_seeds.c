@@ -480,7 +480,7 @@ auditlog_seeds(void)
 	xfed_audit_set_chain_key(a, (const uint8_t *)CHAIN_KEY,
 	    strlen(CHAIN_KEY));
 	write_sync(a, "interval");
-	xfed_audit_config_reload(a, "/etc/xfed/xfed.conf", false,
+	xfed_audit_config_reload(a, "/etc/xfed/xfed.conf", NULL, false,
 	    "/etc/xfed/xfed.conf:12: unknown algorithm", "signal", -1);
 	xfed_audit_close(a);
 	emit_log("keyed", 0x01 | 0x04, p1, NULL);

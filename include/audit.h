@@ -82,17 +82,23 @@ void	xfed_audit_set_fsync(struct xfed_audit *a, bool on);
  * "event" in front and "chain" and "prev" at the end; any other fields the
  * caller wants ("uid" of a ctl request, counts...) are kept in order.
  * Takes ownership of record (json_decref; NULL: no fields).  0, or
- * XFED_EIO (logged): the record may not be on disk.
+ * XFED_EIO (logged with the failing call's errno): the record may not be
+ * on disk.  A record that could not be written at all (a full disk) is
+ * kept, except an "update-intent" (its UPDATE is then not sent), and
+ * written before the next record with "late" set to the time it was due;
+ * one still unwritten at close is named in the journal.
  */
 int	xfed_audit_write(struct xfed_audit *a, const char *event, json_t *record);
 
 /*
  * A "config-reload" record: the file's path, whether the new configuration
- * was accepted, the SHA-256 of the file's bytes (null if unreadable) and
- * the error when it was rejected (NULL: none).
+ * was accepted, sha256: the hex SHA-256 of the bytes the loader parsed
+ * (NULL, written as null: the file could not be read), and the error when
+ * it was rejected (NULL: none).
  */
 int	xfed_audit_config_reload(struct xfed_audit *a, const char *path,
-	    bool accepted, const char *error, const char *trigger, long uid);
+	    const char *sha256, bool accepted, const char *error,
+	    const char *trigger, long uid);
 
 /*
  * Read a chain key file: its bytes, trailing white space removed, at least
@@ -115,9 +121,6 @@ const char *xfed_chain_name(const struct xfed_chain *c);
 /* hex[XFED_CHAIN_HEX + 1] = hash of data[0 .. len); 0 or XFED_ENOMEM. */
 int	xfed_chain_hash(struct xfed_chain *c, const void *data, size_t len,
 	    char *hex);
-
-/* SHA-256 of a file's bytes in hex; 0 or XFED_EIO. */
-int	xfed_sha256_file(const char *path, char *hex);
 
 /* The current time as "2026-11-24T05:10:00.123Z" into buf (>= 32). */
 void	xfed_rfc3339_now(char *buf, size_t size);

@@ -105,6 +105,13 @@ struct xfed_config {
  */
 int		 xfed_config_load(const char *path, FILE *err,
 		    struct xfed_config **out);
+/*
+ * Same, and sha256[65] gets the hex SHA-256 of the bytes read and parsed
+ * ("" when the file could not be read), accepted or not: the file is read
+ * once, so the digest is of what was loaded.
+ */
+int		 xfed_config_load_digest(const char *path, FILE *err,
+		    struct xfed_config **out, char *sha256);
 
 /* Same, from a string; name is used as FILE in messages.  For tests. */
 int		 xfed_config_parse_string(const char *text, const char *name,

@@ -125,7 +125,9 @@ uint64_t xfed_status_next_retry(const struct xfed_daemon *d);
 char	**xfed_status_due_zones(const struct xfed_daemon *d, uint64_t now,
 	    size_t *n);
 void	xfed_status_clear(struct xfed_status *st);
-int	xfed_metrics_write(const char *path, const struct xfed_status *st);
+char	*xfed_metrics_render(const struct xfed_status *st);
+/* Not under d->lock: writes the file rendered above. */
+int	xfed_metrics_write(const char *path, const char *text);
 
 /* control.c: the socket and its clients (main thread only) */
 #define XFED_CONTROL_MAX_CLIENTS	64

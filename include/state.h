@@ -2,7 +2,8 @@
  * The agent's own memory, kept in state-dir: the zones it has published
  * into.  A zone whose last declared domain was removed from the
  * configuration is still visited, so its records and markers are removed.
- * Written atomically (temporary file, fsync, rename).
+ * Written atomically and durably (fresh temporary file under an
+ * unpredictable name, fsync, rename, fsync of the directory).
  */
 #ifndef XFED_STATE_H
 #define XFED_STATE_H
@@ -30,9 +31,19 @@ struct xfed_state {
 	size_t			 n;
 };
 
-/* A missing file is an empty state.  0 or XFED_EIO. */
-int	xfed_state_load(const char *dir, struct xfed_state *st);
-int	xfed_state_save(const char *dir, const struct xfed_state *st);
+/*
+ * A missing file is an empty state.  0, or XFED_EIO with the reason in
+ * err: a file that cannot be read (a FIFO, a symlink, no permission) is
+ * never taken for an empty state.
+ */
+int	xfed_state_load(const char *dir, struct xfed_state *st, char *err,
+	    size_t errlen);
+/*
+ * Replace the file durably (new file, fsync, rename, fsync of the
+ * directory).  0, or XFED_EIO with the reason in err.
+ */
+int	xfed_state_save(const char *dir, const struct xfed_state *st,
+	    char *err, size_t errlen);
 void	xfed_state_clear(struct xfed_state *st);
 
 /* Insert or update a zone (forgetting its in-sync mark); remove a zone. */

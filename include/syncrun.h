@@ -101,6 +101,8 @@ struct run {
 	size_t				*slots;		/* zone hash: job index + 1 */
 	size_t				 nslots;	/* a power of two */
 	struct xfed_state		 state;
+	bool				 state_ok;	/* read: may be saved */
+	bool				 state_failed;	/* read or save failed */
 	/* Proxy hosts found to be aliases (CNAME): no SRV may name them. */
 	const ldns_rdf			**aliases;
 	size_t				 naliases;

@@ -570,22 +570,32 @@ END_TEST
 START_TEST(test_config_reload)
 {
 	char *p = path_of("a.jsonl"), *conf = path_of("xfed.conf"), **v,
-	    hex[65];
+	    hex[65], loaded[65], none[65];
 	struct xfed_audit *a;
+	struct xfed_config *cfg;
 	size_t n;
 	json_t *j;
-	FILE *f = fopen(conf, "w");
+	FILE *f = fopen(conf, "w"), *quiet = fopen("/dev/null", "w");
 
 	fputs("interval = 300\n", f);
 	fclose(f);
 	sha256_hex("interval = 300\n", hex);
+	/* The loader's digest is of the bytes it parsed. */
+	ck_assert_int_eq(xfed_config_load_digest(conf, quiet, &cfg, loaded),
+	    0);
+	ck_assert_str_eq(loaded, hex);
+	xfed_config_free(cfg);
+	ck_assert_int_ne(xfed_config_load_digest("/nonexistent", quiet, &cfg,
+	    none), 0);
+	ck_assert_str_eq(none, "");
+	fclose(quiet);
 	ck_assert_int_eq(xfed_audit_open(p, &a), 0);
-	ck_assert_int_eq(xfed_audit_config_reload(a, conf, true, NULL, "ctl",
-	    1000), 0);
-	ck_assert_int_eq(xfed_audit_config_reload(a, conf, false,
+	ck_assert_int_eq(xfed_audit_config_reload(a, conf, loaded, true, NULL,
+	    "ctl", 1000), 0);
+	ck_assert_int_eq(xfed_audit_config_reload(a, conf, loaded, false,
 	    "xfed.conf:1: bad", "signal", -1), 0);
-	ck_assert_int_eq(xfed_audit_config_reload(a, "/nonexistent", false,
-	    "cannot read", "signal", -1), 0);
+	ck_assert_int_eq(xfed_audit_config_reload(a, "/nonexistent", NULL,
+	    false, "cannot read", "signal", -1), 0);
 	xfed_audit_close(a);
 	v = read_lines(p, &n);
 	ck_assert_uint_eq(n, 3);
@@ -744,6 +754,110 @@ START_TEST(test_verify_unchained_record)
 	ck_assert(!res.ok);
 	ck_assert_uint_eq(res.bad_line, 3);
 	xfed_verify_result_clear(&res);
+	free(p);
+}
+END_TEST
+
+/* Only a prefix of a record, alone on its line, passes as a torn write. */
+START_TEST(test_verify_garbage)
+{
+	char *p = path_of("a.jsonl");
+	struct xfed_verify_result res;
+
+	append_raw(p, "hello\nworld\n");
+	res = verify_one(p);
+	ck_assert(!res.ok);
+	ck_assert_uint_eq(res.bad_line, 1);
+	ck_assert_uint_eq(res.torn, 0);
+	xfed_verify_result_clear(&res);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_verify_empty_file)
+{
+	char *p = path_of("a.jsonl");
+	struct xfed_verify_result res;
+
+	append_raw(p, "");
+	res = verify_one(p);
+	ck_assert(!res.ok);
+	ck_assert_uint_eq(res.records, 0);
+	ck_assert_uint_eq(res.problems, 1);
+	xfed_verify_result_clear(&res);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_verify_inserted_text)
+{
+	char *p = path_of("a.jsonl"), **v, **w;
+	struct xfed_verify_result res;
+	size_t n;
+
+	write_records(p, 0, 3);
+	v = read_lines(p, &n);
+	w = xreallocarray(NULL, 4, sizeof(*w));
+	w[0] = v[0];
+	w[1] = xstrdup("# a comment");
+	w[2] = v[1];
+	w[3] = v[2];
+	write_lines(p, w, 4);
+	res = verify_one(p);
+	ck_assert(!res.ok);
+	ck_assert_uint_eq(res.bad_line, 2);
+	xfed_verify_result_clear(&res);
+	free(w[1]);
+	free(w);
+	free_lines(v, n);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_verify_torn_prefix_only)
+{
+	char *p = path_of("a.jsonl"), **v, **w;
+	struct xfed_verify_result res;
+	size_t n;
+
+	write_records(p, 0, 2);
+	v = read_lines(p, &n);
+	w = xreallocarray(NULL, 3, sizeof(*w));
+	w[0] = v[0];
+	w[2] = v[1];
+	/* A torn prefix: tolerated. */
+	w[1] = xstrdup("{\"ts\":\"2026-11-24T05:1");
+	write_lines(p, w, 3);
+	res = verify_one(p);
+	ck_assert(res.ok);
+	ck_assert_uint_eq(res.torn, 1);
+	xfed_verify_result_clear(&res);
+	/* Even shorter, still a prefix. */
+	free(w[1]);
+	w[1] = xstrdup("{\"t");
+	write_lines(p, w, 3);
+	res = verify_one(p);
+	ck_assert(res.ok);
+	xfed_verify_result_clear(&res);
+	/* A fragment with a record glued on: never written by xfedd. */
+	free(w[1]);
+	w[1] = xasprintf("{\"ts\":\"2026%s", v[1]);
+	write_lines(p, w, 3);
+	res = verify_one(p);
+	ck_assert(!res.ok);
+	ck_assert_uint_eq(res.bad_line, 2);
+	xfed_verify_result_clear(&res);
+	/* Something else that is not JSON: a bad line. */
+	free(w[1]);
+	w[1] = xstrdup("{\"tx\":1");
+	write_lines(p, w, 3);
+	res = verify_one(p);
+	ck_assert(!res.ok);
+	ck_assert_uint_eq(res.bad_line, 2);
+	xfed_verify_result_clear(&res);
+	free(w[1]);
+	free(w);
+	free_lines(v, n);
 	free(p);
 }
 END_TEST
@@ -1119,6 +1233,10 @@ audit_suite(void)
 	tcase_add_test(tc, test_verify_reordered);
 	tcase_add_test(tc, test_verify_last_line_garbled);
 	tcase_add_test(tc, test_verify_unchained_record);
+	tcase_add_test(tc, test_verify_garbage);
+	tcase_add_test(tc, test_verify_empty_file);
+	tcase_add_test(tc, test_verify_inserted_text);
+	tcase_add_test(tc, test_verify_torn_prefix_only);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("filter");
