@@ -1232,6 +1232,323 @@ START_TEST(test_rr_to_line)
 }
 END_TEST
 
+/* --- make before break --------------------------------------------------- */
+
+/* What a test's engine says about other zones. */
+struct fake_engine {
+	enum xfed_target_state	 target;
+	const char		*target_why;
+	enum xfed_usage		 usage;
+	const char		*usage_why;
+	unsigned		 target_asked;
+	unsigned		 usage_asked;
+};
+
+static enum xfed_target_state
+fake_target(const ldns_rdf *host, char **why, void *arg)
+{
+	struct fake_engine *e = arg;
+
+	(void)host;
+	e->target_asked++;
+	if (e->target_why != NULL)
+		*why = strdup(e->target_why);
+	return e->target;
+}
+
+static enum xfed_usage
+fake_usage(const ldns_rdf *host, char **why, void *arg)
+{
+	struct fake_engine *e = arg;
+
+	(void)host;
+	e->usage_asked++;
+	if (e->usage_why != NULL)
+		*why = strdup(e->usage_why);
+	return e->usage;
+}
+
+/*
+ * Plan ZONE with the fixture's declared names of one kind only (the other
+ * kind lives "in another zone", known through the engine), against live.
+ */
+static struct xfed_plan *
+plan_kind(struct fixture *fx, enum xfed_name_kind kind,
+    const char *const *live_lines, struct fake_engine *e)
+{
+	struct xfed_plan_ctx ctx = { fake_target, fake_usage, e };
+	struct xfed_desired *d;
+	struct xfed_owned names[8];
+	struct xfed_plan *plan;
+	ldns_rr_list *live = live_from(live_lines);
+	ldns_rdf *zone = dname(ZONE);
+	size_t i, n = 0;
+
+	ck_assert_int_eq(xfed_desired_build(&fx->cfg, &d), XFED_OK);
+	for (i = 0; i < d->n && n < 8; i++)
+		if (d->names[i].kind == kind)
+			names[n++] = d->names[i];
+	ck_assert_int_eq(xfed_plan_zone_ctx(zone, names, n, live, OWNER,
+	    &ctx, &plan), XFED_OK);
+	/* The plan keeps nothing of the declaration or of live. */
+	xfed_desired_free(d);
+	ldns_rr_list_deep_free(live);
+	ldns_rdf_deep_free(zone);
+	return plan;
+}
+
+static void
+assert_hold(const struct xfed_plan *plan, size_t i, const char *name,
+    const char *reason, bool failure)
+{
+	char *got;
+
+	ck_assert_uint_gt(plan->n_holds, i);
+	got = dname_str(plan->holds[i].name);
+	ck_assert_str_eq(got, name);
+	free(got);
+	ck_assert_str_eq(plan->holds[i].reason, reason);
+	ck_assert_int_eq(plan->holds[i].failure, failure);
+}
+
+#define OLDN	"old.example.com."
+
+/* The typo case: the new target has no zone; the SRV stays as it is. */
+START_TEST(test_gate_not_repointed)
+{
+	static const char *const live[] = { SOA, NS,
+	    SRV(SRVN, "3600", "5269", OLDN), MARK(SRVN, "3600"), NULL };
+	struct fake_engine e = { XFED_TARGET_NOT_READY,
+	    "no zone found for it", XFED_USAGE_UNUSED, NULL, 0, 0 };
+	struct fixture fx;
+	struct xfed_plan *plan;
+
+	fx_base(&fx);
+	plan = plan_kind(&fx, XFED_NAME_SRV, live, &e);
+	ck_assert_uint_eq(plan->n_changes, 0);
+	ck_assert_uint_eq(plan->n_conflicts, 0);
+	ck_assert_uint_eq(plan->n_holds, 1);
+	assert_hold(plan, 0, SRVN, "not repointed to " HOSTN ": no zone "
+	    "found for it; still pointing at " OLDN, true);
+	/* Still ours: the zone stays remembered. */
+	ck_assert_uint_eq(plan->n_owned_after, 1);
+	ck_assert_uint_eq(e.target_asked, 1);
+	xfed_plan_free(plan);
+}
+END_TEST
+
+/* A new domain gets no SRV (and no marker) until its target is ready. */
+START_TEST(test_gate_new_domain_waits)
+{
+	static const char *const live[] = { SOA, NS, NULL };
+	struct fake_engine e = { XFED_TARGET_NOT_READY, "its zone failed",
+	    XFED_USAGE_UNUSED, NULL, 0, 0 };
+	struct fixture fx;
+	struct xfed_plan *plan;
+
+	fx_base(&fx);
+	plan = plan_kind(&fx, XFED_NAME_SRV, live, &e);
+	ck_assert_uint_eq(plan->n_changes, 0);
+	assert_hold(plan, 0, SRVN, "not published yet: target " HOSTN ": its "
+	    "zone failed", true);
+	ck_assert_uint_eq(plan->n_owned_after, 0);
+	xfed_plan_free(plan);
+}
+END_TEST
+
+/* Pending: nothing planned, nothing said, asked again later. */
+START_TEST(test_gate_pending)
+{
+	static const char *const live[] = { SOA, NS, NULL };
+	struct fake_engine e = { XFED_TARGET_PENDING, NULL,
+	    XFED_USAGE_UNUSED, NULL, 0, 0 };
+	struct fixture fx;
+	struct xfed_plan *plan;
+
+	fx_base(&fx);
+	plan = plan_kind(&fx, XFED_NAME_SRV, live, &e);
+	ck_assert_uint_eq(plan->n_changes, 0);
+	ck_assert_uint_eq(plan->n_holds, 0);
+	ck_assert_uint_eq(plan->n_pending, 1);
+	xfed_plan_free(plan);
+}
+END_TEST
+
+/* A target the SRV RRset already names is no repoint: a TTL change goes. */
+START_TEST(test_gate_existing_target)
+{
+	static const char *const live[] = { SOA, NS, SRV_RR("300"),
+	    MARK(SRVN, "3600"), NULL };
+	struct fake_engine e = { XFED_TARGET_NOT_READY, "down",
+	    XFED_USAGE_UNUSED, NULL, 0, 0 };
+	struct fixture fx;
+	struct xfed_plan *plan;
+
+	fx_base(&fx);
+	plan = plan_kind(&fx, XFED_NAME_SRV, live, &e);
+	ck_assert_uint_eq(plan->n_changes, 1);
+	ck_assert_uint_eq(plan->n_holds, 0);
+	ck_assert_uint_eq(e.target_asked, 0);
+	xfed_plan_free(plan);
+}
+END_TEST
+
+/* Two proxies, one ready: the ready one is published, the other named. */
+START_TEST(test_gate_partial)
+{
+	static const char *const live[] = { SOA, NS, NULL };
+	struct fake_engine e = { XFED_TARGET_NOT_READY, "no zone found for it",
+	    XFED_USAGE_UNUSED, NULL, 0, 0 };
+	struct fixture fx;
+	struct xfed_desired *d;
+	struct xfed_plan *plan;
+	struct xfed_plan_ctx ctx = { fake_target, fake_usage, &e };
+	ldns_rr_list *l = live_from(live);
+	ldns_rdf *zone = dname(ZONE);
+	char *line;
+
+	fx_base(&fx);
+	/* edge (in this zone, planned here) and edge2 (elsewhere). */
+	fx_proxy(&fx, 1, "edge2", "xmpp.example.net.");
+	fx.proxies[1].ipv4 = edge2_v4;
+	fx.proxies[1].n_ipv4 = 1;
+	fx.proxies[1].zone = "example.net.";
+	fx.domains[0].proxies[1] = &fx.proxies[1];
+	fx.domains[0].n_proxies = 2;
+	ck_assert_int_eq(xfed_desired_build(&fx.cfg, &d), XFED_OK);
+	ck_assert_int_eq(xfed_plan_zone_ctx(zone, d->names, 2, l, OWNER,
+	    &ctx, &plan), XFED_OK);
+	/* The host here is created; the SRV names it alone for now. */
+	ck_assert_uint_eq(plan->n_changes, 2);
+	ck_assert_uint_eq(plan->n_holds, 1);
+	assert_hold(plan, 0, SRVN, "target xmpp.example.net. left out for "
+	    "now: no zone found for it", true);
+	line = xfed_rr_to_line(ldns_rr_list_rr(plan->changes[1].added, 0));
+	ck_assert_str_eq(line, SRV_RR("3600"));
+	free(line);
+	ck_assert_uint_eq(ldns_rr_list_rr_count(plan->changes[1].added), 2);
+	xfed_plan_free(plan);
+	xfed_desired_free(d);
+	ldns_rr_list_deep_free(l);
+	ldns_rdf_deep_free(zone);
+}
+END_TEST
+
+/* A host in conflict here: SRV records here may not be pointed at it. */
+START_TEST(test_gate_local_conflict)
+{
+	static const char *const live[] = { SOA, NS,
+	    SRV(SRVN, "3600", "5269", OLDN), MARK(SRVN, "3600"),
+	    HOSTN " 3600 IN A 192.0.2.99", NULL };
+	struct fixture fx;
+	struct xfed_desired *d;
+	struct xfed_plan *plan;
+	ldns_rr_list *l = live_from(live);
+	ldns_rdf *zone = dname(ZONE);
+
+	fx_base(&fx);
+	ck_assert_int_eq(xfed_desired_build(&fx.cfg, &d), XFED_OK);
+	ck_assert_int_eq(xfed_plan_zone(zone, d->names, d->n, l, OWNER,
+	    &plan), XFED_OK);
+	ck_assert_uint_eq(plan->n_changes, 0);
+	ck_assert_uint_eq(plan->n_conflicts, 1);
+	assert_hold(plan, 0, SRVN, "not repointed to " HOSTN ": its addresses "
+	    "are not in place (A RRset exists without ownership marker); "
+	    "still pointing at " OLDN, true);
+	xfed_plan_free(plan);
+	xfed_desired_free(d);
+	ldns_rr_list_deep_free(l);
+	ldns_rdf_deep_free(zone);
+}
+END_TEST
+
+/* An undeclared host of ours keeps its addresses while an SRV names it. */
+START_TEST(test_host_kept_while_named)
+{
+	static const char *const live[] = { SOA, NS,
+	    "_xmpp-server._tcp.legacy.example.com. 3600 IN SRV 0 0 5269 "
+	    OLDN, OLDN " 3600 IN A 192.0.2.1", MARK(OLDN, "3600"), NULL };
+	struct fake_engine e = { XFED_TARGET_READY, NULL, XFED_USAGE_UNUSED,
+	    NULL, 0, 0 };
+	struct fixture fx;
+	struct xfed_plan *plan;
+
+	fx_base(&fx);
+	fx.cfg.n_domains = 0;
+	plan = plan_kind(&fx, XFED_NAME_HOST, live, &e);
+	ck_assert_uint_eq(plan->n_changes, 0);
+	assert_hold(plan, 0, OLDN, "addresses kept: still the target of "
+	    "_xmpp-server._tcp.legacy.example.com.", false);
+	ck_assert_uint_eq(plan->n_owned_after, 1);
+	/* Named here: the engine is not asked. */
+	ck_assert_uint_eq(e.usage_asked, 0);
+	xfed_plan_free(plan);
+}
+END_TEST
+
+/* Named elsewhere, not known yet, or not knowable: kept, in three ways. */
+START_TEST(test_host_usage_outside)
+{
+	static const char *const live[] = { SOA, NS,
+	    OLDN " 3600 IN A 192.0.2.1", MARK(OLDN, "3600"), NULL };
+	struct fake_engine e = { XFED_TARGET_READY, NULL, XFED_USAGE_USED,
+	    "still the target of _xmpp-server._tcp.example.org.", 0, 0 };
+	struct fixture fx;
+	struct xfed_plan *plan;
+
+	fx_base(&fx);
+	fx.cfg.n_domains = 0;
+	plan = plan_kind(&fx, XFED_NAME_HOST, live, &e);
+	ck_assert_uint_eq(plan->n_changes, 0);
+	assert_hold(plan, 0, OLDN, "addresses kept: still the target of "
+	    "_xmpp-server._tcp.example.org.", false);
+	xfed_plan_free(plan);
+
+	e.usage = XFED_USAGE_PENDING;
+	e.usage_why = NULL;
+	plan = plan_kind(&fx, XFED_NAME_HOST, live, &e);
+	ck_assert_uint_eq(plan->n_changes, 0);
+	ck_assert_uint_eq(plan->n_holds, 0);
+	ck_assert_uint_eq(plan->n_pending, 1);
+	xfed_plan_free(plan);
+
+	e.usage = XFED_USAGE_UNUSED;
+	plan = plan_kind(&fx, XFED_NAME_HOST, live, &e);
+	ck_assert_uint_eq(plan->n_changes, 1);
+	ck_assert_uint_eq(plan->deletes, 2);	/* the A and the marker */
+	xfed_plan_free(plan);
+}
+END_TEST
+
+/* The plan's SRV targets once applied: kept, replaced and added ones. */
+START_TEST(test_plan_uses)
+{
+	static const char *const live[] = { SOA, NS,
+	    SRV(SRVN, "3600", "5269", OLDN), MARK(SRVN, "3600"),
+	    "_sip._tls.example.com. 3600 IN SRV 0 0 443 sip.example.com.",
+	    NULL };
+	struct fake_engine e = { XFED_TARGET_READY, NULL, XFED_USAGE_UNUSED,
+	    NULL, 0, 0 };
+	struct fixture fx;
+	struct xfed_plan *plan;
+	char *a, *b;
+
+	fx_base(&fx);
+	plan = plan_kind(&fx, XFED_NAME_SRV, live, &e);
+	ck_assert_uint_eq(plan->n_changes, 1);
+	/* old.example.com. is replaced: the foreign SIP target stays. */
+	ck_assert_uint_eq(plan->n_uses, 2);
+	a = dname_str(plan->uses[0].target);
+	b = dname_str(plan->uses[1].target);
+	ck_assert(strcmp(a, "sip.example.com.") == 0 ||
+	    strcmp(b, "sip.example.com.") == 0);
+	ck_assert(strcmp(a, HOSTN) == 0 || strcmp(b, HOSTN) == 0);
+	free(a);
+	free(b);
+	xfed_plan_free(plan);
+}
+END_TEST
+
 static Suite *
 plan_suite(void)
 {
@@ -1246,6 +1563,18 @@ plan_suite(void)
 	tcase_add_test(tc, test_name_kind_of);
 	tcase_add_test(tc, test_marker_new);
 	tcase_add_test(tc, test_marker_match);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("make before break");
+	tcase_add_test(tc, test_gate_not_repointed);
+	tcase_add_test(tc, test_gate_new_domain_waits);
+	tcase_add_test(tc, test_gate_pending);
+	tcase_add_test(tc, test_gate_existing_target);
+	tcase_add_test(tc, test_gate_partial);
+	tcase_add_test(tc, test_gate_local_conflict);
+	tcase_add_test(tc, test_host_kept_while_named);
+	tcase_add_test(tc, test_host_usage_outside);
+	tcase_add_test(tc, test_plan_uses);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("plan");
