@@ -1324,6 +1324,19 @@ restart_dry_run_text(struct run *r, struct job *j)
 	}
 }
 
+static bool
+zone_may_rerun(const struct run *r, const struct job *j)
+{
+	switch (r->rep->zones[j->report].result) {
+	case XFED_ZONE_FAILED:
+	case XFED_ZONE_LIMIT:
+	case XFED_ZONE_SKIPPED:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* Which zones run in this wave (see syncrun.h); how many. */
 static size_t
 mark_wave(struct run *r)
@@ -1335,6 +1348,9 @@ mark_wave(struct run *r)
 
 		j->go = false;
 		if (j->report == SIZE_MAX)
+			continue;
+		/* A zone that failed or was refused is not tried again. */
+		if (j->runs > 0 && !zone_may_rerun(r, j))
 			continue;
 		switch (r->wave) {
 		case 1:
