@@ -32,8 +32,12 @@ static void
 phrase_badtime(const struct xfed_fault *f, char *buf, size_t size)
 {
 	uint64_t now = xfed_wall_seconds();
+	/*
+	 * The server's clock: from a BADTIME answer's other data, or, when
+	 * we found its answer out of time ourselves, its time signed.
+	 */
 	uint64_t theirs = f->tsig.server_time != 0 ? f->tsig.server_time :
-	    f->tsig.time_signed;
+	    f->tsig.tsig_error == 0 ? f->tsig.time_signed : 0;
 	long long skew = (long long)theirs - (long long)now;
 
 	if (theirs == 0) {
@@ -95,7 +99,8 @@ phrase_auth(const struct xfed_peer *peer, const struct xfed_fault *f,
 			    "as truncated (BADTRUNC)");
 		else
 			snprintf(buf, size, "answer signature did not verify: "
-			    "its MAC is truncated below the safe length");
+			    "its MAC is shorter than is safe or longer than "
+			    "the hash");
 		return;
 	default:
 		snprintf(buf, size, "answer signature did not verify: its "

@@ -74,27 +74,53 @@ cause_of(const struct xfed_zone_report *z)
 	return z->detail + xfed_report_cause_at(z->detail);
 }
 
+static bool
+not_asked_again(const char *cause)
+{
+	return strstr(cause, " did not answer earlier") != NULL;
+}
+
+/* A name whose discovery found its server silent or closed. */
+static bool
+unreachable_name(const struct xfed_zone_report *z)
+{
+	const char *cause = cause_of(z);
+
+	return strncmp(z->zone, UNASSIGNED, strlen(UNASSIGNED)) == 0 &&
+	    !not_asked_again(cause) && (strstr(cause, ": no answer within ") !=
+	    NULL || strstr(cause, ": connection refused") != NULL ||
+	    strstr(cause, ": network error") != NULL);
+}
+
 /*
  * A name not looked up because its server "did not answer earlier in this
  * sync" failed for the reason that server failed then: the cause of the
- * zone that met it, if one did.
+ * zone that met it.  The server is named ("ADDR#PORT did not answer"), or
+ * it is "the resolvers", whose failure is the one name that met a silent
+ * server during discovery, when there is exactly one such cause.
  */
 static const char *
 group_key(const struct xfed_sync_report *rep, size_t i)
 {
-	const char *cause = cause_of(&rep->zones[i]), *other;
+	const char *cause = cause_of(&rep->zones[i]), *other, *found = NULL;
 	size_t len = label_len(cause), k;
 
-	if (len == 0 || strstr(cause, " did not answer earlier") == NULL)
+	if (!not_asked_again(cause))
 		return cause;
 	for (k = 0; k < rep->n; k++) {
 		if (k == i || !grouped(&rep->zones[k]))
 			continue;
 		other = cause_of(&rep->zones[k]);
-		if (strncmp(other, cause, len) == 0 && other[len] == ':')
+		if (len > 0 && strncmp(other, cause, len) == 0 &&
+		    other[len] == ':')
 			return other;
+		if (len > 0 || !unreachable_name(&rep->zones[k]))
+			continue;
+		if (found != NULL && strcmp(found, other) != 0)
+			return cause;	/* which one is not known */
+		found = other;
 	}
-	return cause;
+	return found != NULL ? found : cause;
 }
 
 static void

@@ -195,9 +195,20 @@ START_TEST(test_not_asked_again_joins)
 	add_zone(&rep, "(zone of b.test.)", XFED_ZONE_FAILED,
 	    "discovery not tried: 127.0.0.1#53 did not answer earlier in this "
 	    "sync (not asked again in this sync)");
+	add_zone(&rep, "(zone of c.test.)", XFED_ZONE_FAILED,
+	    "discovery not tried: the resolvers did not answer earlier in "
+	    "this sync (not asked again in this sync)");
 	text = printed(&rep);
-	ck_assert_str_eq(text, "FAILED names a.test., b.test. (zone unknown): "
-	    "127.0.0.1#53: no answer within 4 s (2 attempts)\n");
+	ck_assert_str_eq(text, "FAILED names a.test., b.test., c.test. (zone "
+	    "unknown): 127.0.0.1#53: no answer within 4 s (2 attempts)\n");
+	free(text);
+	/* Two silent servers: which one "the resolvers" were is not known. */
+	add_zone(&rep, "(zone of d.test.)", XFED_ZONE_FAILED,
+	    "cannot find the zone of d.test.: 127.0.0.9#53: connection "
+	    "refused");
+	text = printed(&rep);
+	ck_assert_ptr_nonnull(strstr(text, "(zone of c.test.): FAILED: "
+	    "discovery not tried: the resolvers"));
 	free(text);
 	xfed_sync_report_clear(&rep);
 }
