@@ -100,7 +100,7 @@ xfed_discover_zone(const struct xfed_peer *peers, size_t npeers,
 		    rc < 0 ? why : "no SOA found up to the root");
 		free(n);
 		/* Say "nobody answered" apart from "there is no zone". */
-		return rc == XFED_ETIMEOUT || rc == XFED_ENETWORK ||
+		return xfed_error_is_unreachable(rc) ||
 		    rc == XFED_ECANCELED ? rc : XFED_ENOZONE;
 	}
 	*zone = ldns_rdf_clone(ldns_rr_owner(soa));

@@ -10,6 +10,7 @@
 
 #include "dns.h"
 #include "error.h"
+#include "fault.h"
 #include "log.h"
 #include "net.h"
 #include "util.h"
@@ -60,6 +61,7 @@ xfed_failure_name(int status)
 	switch (status) {
 	case XFED_ETIMEOUT:	return "TIMEOUT";
 	case XFED_ENETWORK:	return "NETWORK";
+	case XFED_EREFUSED:	return "CONNREFUSED";
 	case XFED_EUNSIGNED:	return "UNSIGNED";
 	case XFED_EBADSIG:	return "BADSIG";
 	case XFED_EBADKEY:	return "BADKEY";
@@ -148,50 +150,14 @@ xfed_dns_match(const ldns_pkt *query, const uint8_t *wire, size_t len,
 	return 0;
 }
 
-/* Explain an authentication failure the way an operator can act on it. */
+/* Why the exchange failed, in the words every path uses (fault.h). */
 static void
-explain_auth_failure(const struct xfed_peer *peer, struct xfed_exchange *ex)
+explain(const struct xfed_peer *peer, struct xfed_exchange *ex)
 {
-	const char *kn = peer->key != NULL ? peer->key->name : "(none)";
-	const char *rc = ex->answer != NULL ?
-	    xfed_rcode_name(ldns_pkt_get_rcode(ex->answer)) : "?";
+	struct xfed_fault f;
 
-	switch (ex->status) {
-	case XFED_EUNSIGNED:
-		snprintf(ex->detail, sizeof(ex->detail),
-		    "%s answered %s without TSIG: unauthenticated answer, "
-		    "authentication failed (key name '%s', secret or "
-		    "algorithm?)", peer->label, rc, kn);
-		break;
-	case XFED_EBADSIG:
-	case XFED_EBADKEY:
-		snprintf(ex->detail, sizeof(ex->detail),
-		    "%s: TSIG %s with key '%s': authentication failed "
-		    "(key name, secret or algorithm?)", peer->label,
-		    xfed_failure_name(ex->status), kn);
-		break;
-	case XFED_EBADTIME:
-		if (ex->tsig.server_time != 0)
-			snprintf(ex->detail, sizeof(ex->detail),
-			    "%s: TSIG BADTIME: server clock %llu, ours %llu "
-			    "(skew %lld s); check both clocks", peer->label,
-			    (unsigned long long)ex->tsig.server_time,
-			    (unsigned long long)xfed_wall_seconds(),
-			    (long long)ex->tsig.server_time -
-			    (long long)xfed_wall_seconds());
-		else
-			snprintf(ex->detail, sizeof(ex->detail),
-			    "%s: TSIG BADTIME: answer signed at %llu, our "
-			    "clock %llu; check both clocks", peer->label,
-			    (unsigned long long)ex->tsig.time_signed,
-			    (unsigned long long)xfed_wall_seconds());
-		break;
-	default:
-		snprintf(ex->detail, sizeof(ex->detail),
-		    "%s: answer rejected: %s", peer->label,
-		    xfed_strerror(ex->status));
-		break;
-	}
+	xfed_fault_from_exchange(ex, &f);
+	xfed_fault_phrase(peer, &f, ex->detail, sizeof(ex->detail));
 }
 
 /* Check the answer's TSIG and settle ex->status. */
@@ -212,7 +178,7 @@ authenticate(const struct xfed_peer *peer, const struct xfed_tsig_request *req,
 	}
 	if (rc != 0) {
 		ex->status = rc;
-		explain_auth_failure(peer, ex);
+		explain(peer, ex);
 		return;
 	}
 	/* The only place an answer becomes authenticated. */
@@ -220,8 +186,7 @@ authenticate(const struct xfed_peer *peer, const struct xfed_tsig_request *req,
 	ex->rcode = ldns_pkt_get_rcode(ex->answer);
 	if (ex->rcode != LDNS_RCODE_NOERROR) {
 		ex->status = XFED_ERCODE;
-		snprintf(ex->detail, sizeof(ex->detail), "%s answered %s",
-		    peer->label, xfed_rcode_name(ex->rcode));
+		explain(peer, ex);
 	}
 }
 
@@ -315,15 +280,6 @@ out:
 	return rc;
 }
 
-static void
-explain_transport_failure(const struct xfed_peer *peer, int rc,
-    struct xfed_exchange *ex)
-{
-	snprintf(ex->detail, sizeof(ex->detail), "%s: %s after %u attempt%s "
-	    "(timeout %u s each)", peer->label, xfed_strerror(rc),
-	    ex->attempts, ex->attempts == 1 ? "" : "s", peer->timeout);
-}
-
 int
 xfed_dns_exchange(const struct xfed_peer *peer, ldns_pkt *query,
     struct xfed_exchange *ex)
@@ -344,9 +300,8 @@ xfed_dns_exchange(const struct xfed_peer *peer, ldns_pkt *query,
 			ex->attempts--;
 			continue;
 		}
-		if (rc == 0 || rc == XFED_ETOOBIG || rc == XFED_EINVAL ||
-		    rc == XFED_EMALFORMED || rc == XFED_ECANCELED ||
-		    xfed_error_is_auth(rc))
+		/* Retry only what another try may change: silence, loss. */
+		if (rc != XFED_ETIMEOUT && rc != XFED_ENETWORK)
 			break;
 		log_debug("%s: attempt %u: %s", peer->label, ex->attempts,
 		    xfed_strerror(rc));
@@ -354,13 +309,7 @@ xfed_dns_exchange(const struct xfed_peer *peer, ldns_pkt *query,
 	ex->elapsed_ms = xfed_now_ms() - start;
 	if (rc != 0) {
 		ex->status = rc;
-		if (rc == XFED_EMALFORMED)
-			snprintf(ex->detail, sizeof(ex->detail),
-			    "%s: malformed answer", peer->label);
-		else if (xfed_error_is_auth(rc))
-			explain_auth_failure(peer, ex);	/* TSIG misplaced */
-		else
-			explain_transport_failure(peer, rc, ex);
+		explain(peer, ex);
 	}
 	return ex->status;
 }

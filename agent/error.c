@@ -27,8 +27,16 @@ xfed_strerror(int err)
 	case XFED_EIO:		return "input/output error";
 	case XFED_ESTALE:	return "zone changed since it was read";
 	case XFED_ECANCELED:	return "abandoned: the agent is stopping";
+	case XFED_EREFUSED:	return "connection refused";
 	}
 	return "unknown error";
+}
+
+int
+xfed_error_is_unreachable(int err)
+{
+	return err == XFED_ETIMEOUT || err == XFED_ENETWORK ||
+	    err == XFED_EREFUSED;
 }
 
 int

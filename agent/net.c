@@ -119,6 +119,17 @@ wait_fd(int fd, short events, uint64_t deadline)
 	}
 }
 
+/*
+ * A refused connection (a TCP reset, or the ICMP port unreachable a
+ * connected UDP socket reports) is told apart from other network errors:
+ * nobody listens there, and asking again will not change that.
+ */
+static int
+socket_error(int err)
+{
+	return err == ECONNREFUSED ? XFED_EREFUSED : XFED_ENETWORK;
+}
+
 static int
 new_socket(int family, int type)
 {
@@ -137,8 +148,9 @@ xfed_tcp_connect(const struct sockaddr_storage *ss, socklen_t len,
 	if (connect(s, (const struct sockaddr *)ss, len) == 0)
 		goto done;
 	if (errno != EINPROGRESS) {
+		rc = socket_error(errno);
 		close(s);
-		return XFED_ENETWORK;
+		return rc;
 	}
 	if ((rc = wait_fd(s, POLLOUT, deadline)) != 0) {
 		close(s);
@@ -147,7 +159,7 @@ xfed_tcp_connect(const struct sockaddr_storage *ss, socklen_t len,
 	if (getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &errlen) == -1 ||
 	    err != 0) {
 		close(s);
-		return XFED_ENETWORK;
+		return socket_error(err);
 	}
 done:
 	*fd = s;
@@ -257,7 +269,7 @@ int
 xfed_udp_send_msg(int fd, const uint8_t *msg, size_t len)
 {
 	if (send(fd, msg, len, MSG_NOSIGNAL) != (ssize_t)len)
-		return XFED_ENETWORK;
+		return socket_error(errno);
 	return 0;
 }
 
@@ -274,10 +286,8 @@ xfed_udp_recv_msg(int fd, uint8_t *buf, size_t size, size_t *len,
 			*len = (size_t)n;
 			return 0;
 		}
-		if (errno == ECONNREFUSED)
-			return XFED_ENETWORK;
 		if (errno != EAGAIN && errno != EINTR)
-			return XFED_ENETWORK;
+			return socket_error(errno);
 		if ((rc = wait_fd(fd, POLLIN, deadline)) != 0)
 			return rc;
 	}

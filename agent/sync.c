@@ -54,7 +54,8 @@ fail_zone(struct run *r, struct xfed_zone_report *z, const char *detail)
 	z->result = XFED_ZONE_FAILED;
 	free(z->detail);
 	z->detail = xstrdup(detail);
-	log_warnx("zone %s: %s", z->zone, detail);
+	/* Said once per cause at the end of the sync: see report.h. */
+	log_debug("zone %s: %s", z->zone, detail);
 	audit_event(r, "error", json_pack("{s:s, s:s, s:s}", "zone", z->zone,
 	    "server", z->server, "error", detail));
 }
@@ -1594,28 +1595,4 @@ xfed_zone_result_name(enum xfed_zone_result res)
 	case XFED_ZONE_SKIPPED:		return "skipped (stopping)";
 	}
 	return "?";
-}
-
-void
-xfed_sync_report_print(FILE *f, const struct xfed_sync_report *rep)
-{
-	size_t i;
-
-	for (i = 0; i < rep->n; i++) {
-		const struct xfed_zone_report *z = &rep->zones[i];
-
-		fprintf(f, "%s: %s", z->zone, xfed_zone_result_name(z->result));
-		if (z->added + z->removed > 0)
-			fprintf(f, ", %zu added, %zu removed", z->added,
-			    z->removed);
-		if (z->messages > 0)
-			fprintf(f, " in %zu message%s", z->messages,
-			    z->messages == 1 ? "" : "s");
-		if (z->conflicts > 0)
-			fprintf(f, ", %zu conflict%s", z->conflicts,
-			    z->conflicts == 1 ? "" : "s");
-		if (z->detail != NULL)
-			fprintf(f, ": %s", z->detail);
-		fputc('\n', f);
-	}
 }

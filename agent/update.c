@@ -146,6 +146,7 @@ tsig_outcome(const struct xfed_peer *peer, const struct xfed_exchange *ex)
 	case XFED_EBADTRUNC:	return "badtrunc";
 	case XFED_ETSIGFORMAT:	return "malformed";
 	case XFED_ETIMEOUT:
+	case XFED_EREFUSED:
 	case XFED_ENETWORK:	return "no-answer";
 	}
 	return ex->authenticated ? "verified" : "not-verified";
@@ -250,26 +251,28 @@ count_rrs(const struct xfed_plan *plan, struct batch b, bool added)
 	return n;
 }
 
-/* The journal's one line per UPDATE, for those who never open the audit log. */
+/*
+ * The journal's one line per UPDATE, for those who never open the audit
+ * log.  A failed one only with -v: the sync's report says why it failed,
+ * once for all the zones that failed for the same reason.
+ */
 static void
 journal_update(const struct xfed_peer *peer, const struct xfed_plan *plan,
     struct batch b, const struct xfed_exchange *ex)
 {
-	char *zone = ldns_rdf2str(plan->zone);
-	const char *what = outcome_name(ex);
+	char *zone, line[512];
 
+	if (ex->status != 0 && ex->status != XFED_ERCODE && log_verbose() < 1)
+		return;
+	zone = ldns_rdf2str(plan->zone);
+	snprintf(line, sizeof(line), "update %s at %s: +%zu -%zu %s (%u "
+	    "attempt%s, %llu ms)", zone, peer->label, count_rrs(plan, b, true),
+	    count_rrs(plan, b, false), outcome_name(ex), ex->attempts,
+	    ex->attempts == 1 ? "" : "s", (unsigned long long)ex->elapsed_ms);
 	if (ex->status == 0 || ex->status == XFED_ERCODE)
-		log_info("update %s at %s: +%zu -%zu %s (%u attempt%s, %llu ms)",
-		    zone, peer->label, count_rrs(plan, b, true),
-		    count_rrs(plan, b, false), what, ex->attempts,
-		    ex->attempts == 1 ? "" : "s",
-		    (unsigned long long)ex->elapsed_ms);
+		log_info("%s", line);
 	else
-		log_warnx("update %s at %s: +%zu -%zu %s (%u attempt%s, %llu "
-		    "ms)", zone, peer->label, count_rrs(plan, b, true),
-		    count_rrs(plan, b, false), what, ex->attempts,
-		    ex->attempts == 1 ? "" : "s",
-		    (unsigned long long)ex->elapsed_ms);
+		log_debug("%s", line);
 	free(zone);
 }
 

@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "net.h"
+#include "report.h"
 #include "sync.h"
 #include "util.h"
 
@@ -133,6 +134,7 @@ run_job(struct xfed_daemon *d, struct xfed_job *job)
 
 	so.plan_out = out;
 	xfed_sync_run(ref->cfg, d->audit, &so, &rep);
+	xfed_sync_report_log(&rep);
 	xfed_sync_report_print(out, &rep);
 	fclose(out);
 	job->exit_code = rep.exit_code;

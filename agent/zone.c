@@ -8,6 +8,7 @@
 #include <ldns/ldns.h>
 
 #include "error.h"
+#include "fault.h"
 #include "log.h"
 #include "net.h"
 #include "tsig.h"
@@ -87,23 +88,38 @@ fail(struct transfer *t, int rc, const char *fmt, ...)
 	return rc;
 }
 
+/*
+ * A failure met in message number no (0: not tied to one message), in the
+ * words of fault.h, after the transfer's context.
+ */
+static int
+fail_fault(struct transfer *t, const struct xfed_fault *f, unsigned no,
+    const char *advice)
+{
+	char phrase[320], ctx[48] = "zone transfer";
+
+	if (no > 0)
+		snprintf(ctx, sizeof(ctx), "zone transfer, message %u", no);
+	xfed_fault_phrase(t->peer, f, phrase, sizeof(phrase));
+	return fail(t, f->status, "%s: %s%s", ctx, phrase,
+	    advice != NULL ? advice : "");
+}
+
 static int
 explain_rcode(struct transfer *t, ldns_pkt_rcode rcode)
 {
+	struct xfed_fault f = { .status = XFED_ERCODE, .rcode = (int)rcode };
+	char advice[160] = "";
 	const char *kn = t->peer->key ? t->peer->key->name : "(none)";
 
 	t->rcode = rcode;
 	if (rcode == LDNS_RCODE_REFUSED)
-		return fail(t, XFED_ERCODE, "%s refused the transfer of %s: "
-		    "allow zone transfers for key '%s' on the primary",
-		    t->peer->label, t->zname, kn);
-	if (rcode == LDNS_RCODE_NOTAUTH)
-		return fail(t, XFED_ERCODE, "%s is not authoritative for %s "
-		    "(NOTAUTH): wrong zone or server, or key '%s' not "
-		    "accepted there", t->peer->label, t->zname, kn);
-	return fail(t, XFED_ERCODE, "%s answered %s to the transfer of %s",
-	    t->peer->label, xfed_rcode_name(rcode),
-	    t->zname);
+		snprintf(advice, sizeof(advice), ": allow zone transfers for "
+		    "key \"%s\" on the primary", kn);
+	else if (rcode == LDNS_RCODE_NOTAUTH)
+		snprintf(advice, sizeof(advice), " (not authoritative): wrong "
+		    "zone or server, or key \"%s\" not accepted there", kn);
+	return fail_fault(t, &f, 0, advice);
 }
 
 /* Append the message's answer RRs; notice the closing SOA. */
@@ -143,23 +159,21 @@ handle_message(struct transfer *t, const uint8_t *wire, size_t len)
 	int rc;
 
 	if ((rc = check_message(t, wire, len, &pkt)) != 0) {
+		struct xfed_fault f = { .status = rc, .rcode = -1 };
+
 		ldns_pkt_free(pkt);
-		return fail(t, rc, "%s: transfer message %u of %s %s",
-		    t->peer->label, t->messages + 1, t->zname,
-		    rc == XFED_EMALFORMED ? "is malformed" :
-		    rc == XFED_ETSIGFORMAT ? "has a misplaced or extra TSIG" :
-		    "does not answer our request");
+		return fail_fault(t, &f, t->messages + 1, NULL);
 	}
 	if (t->verifier != NULL) {
 		memset(&res, 0, sizeof(res));
 		rc = xfed_tsig_verify(t->verifier, wire, len,
 		    xfed_wall_seconds(), &res);
 		if (rc != 0) {
+			struct xfed_fault f = { .status = rc, .tsig = res,
+			    .rcode = (int)ldns_pkt_get_rcode(pkt) };
+
 			ldns_pkt_free(pkt);
-			return fail(t, rc, "%s: transfer of %s, message %u: "
-			    "%s (key '%s')", t->peer->label,
-			    t->zname, t->messages + 1,
-			    xfed_strerror(rc), t->peer->key->name);
+			return fail_fault(t, &f, t->messages + 1, NULL);
 		}
 		t->last_signed = res.is_signed;
 	}
@@ -207,15 +221,34 @@ run_transfer(struct transfer *t)
 	}
 	if (fd != -1)
 		close(fd);
-	if (rc == XFED_ETIMEOUT || rc == XFED_ENETWORK)
-		fail(t, rc, "%s: transfer of %s: %s after %u message(s)",
-		    t->peer->label, t->zname,
-		    xfed_strerror(rc), t->messages);
-	else if (rc == 0 && t->verifier != NULL && !t->last_signed)
-		rc = fail(t, XFED_EUNSIGNED, "%s: transfer of %s ends with "
-		    "an unsigned message", t->peer->label,
-		    t->zname);
+	if (rc == 0 && t->verifier != NULL && !t->last_signed) {
+		struct xfed_fault f = { .status = XFED_EUNSIGNED, .rcode = -1 };
+
+		rc = fail_fault(t, &f, t->messages, NULL);
+	}
 	return rc;
+}
+
+/*
+ * No transfer at all, after attempts tries (or stopped by something with
+ * no detail of its own).  A refused connection is reported as
+ * XFED_ENETWORK, the class of failure on which the caller moves on to the
+ * server's next address; the words still say "connection refused".
+ */
+static int
+explain_unreachable(struct transfer *t, int rc, unsigned attempts)
+{
+	struct xfed_fault f = { .status = rc, .attempts = attempts,
+	    .rcode = -1 };
+	char phrase[320];
+
+	xfed_fault_phrase(t->peer, &f, phrase, sizeof(phrase));
+	if (t->messages > 0)
+		fail(t, rc, "zone transfer, after %u message%s: %s",
+		    t->messages, t->messages == 1 ? "" : "s", phrase);
+	else
+		fail(t, rc, "zone transfer: %s", phrase);
+	return rc == XFED_EREFUSED ? XFED_ENETWORK : rc;
 }
 
 /* A server busy with other transfers is asked again, this often. */
@@ -241,7 +274,7 @@ xfed_zone_read(const struct xfed_peer *peer, const ldns_rdf *zone,
 {
 	struct transfer t = { .peer = peer, .zone = zone, .detail = detail,
 	    .dlen = dlen };
-	unsigned attempt, busy = 0;
+	unsigned attempt, busy = 0, tries = 0;
 	int rc = XFED_ETIMEOUT;
 
 	memset(data, 0, sizeof(*data));
@@ -266,10 +299,14 @@ xfed_zone_read(const struct xfed_peer *peer, const ldns_rdf *zone,
 			attempt--;
 			continue;
 		}
+		tries = attempt + 1;
 		if (rc != XFED_ETIMEOUT && rc != XFED_ENETWORK)
 			break;
-		log_debug("%s", detail);
+		log_debug("%s: zone transfer, attempt %u: %s", t.zname,
+		    tries, xfed_strerror(rc));
 	}
+	if (xfed_error_is_unreachable(rc) || (rc != 0 && detail[0] == '\0'))
+		rc = explain_unreachable(&t, rc, tries);
 	xfed_tsig_verifier_free(t.verifier);
 	ldns_pkt_free(t.query);
 	free(t.zname);

@@ -18,7 +18,8 @@
 /*
  * Find the zone holding name by asking each of peers in turn (recursive
  * sets RD, for resolvers).  0 with *zone and *mname set (caller frees);
- * XFED_ETIMEOUT / XFED_ENETWORK when no peer answered at all; else
+ * XFED_ETIMEOUT / XFED_ENETWORK / XFED_EREFUSED when no peer answered at
+ * all (the detail then says why, in the words of fault.h); else
  * XFED_ENOZONE.  The reasons are in detail.
  */
 int	xfed_discover_zone(const struct xfed_peer *peers, size_t npeers,

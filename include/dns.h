@@ -47,8 +47,9 @@ struct xfed_exchange {
 /*
  * Send query (a question or an UPDATE; its ID is overwritten on each
  * attempt) to peer and wait for the verified answer.  Timeouts and network
- * errors are retried up to peer->retries times; authentication failures and
- * answers are final.  Returns ex->status: 0 when an authenticated NOERROR
+ * errors are retried up to peer->retries times; a refused connection,
+ * authentication failures and answers are final.  ex->detail says why it
+ * failed in the words of fault.h.  Returns ex->status: 0 when an authenticated NOERROR
  * answer arrived, XFED_ERCODE for an authenticated error RCODE, else the
  * failure (XFED_ETIMEOUT, XFED_EBADSIG...).  Free with xfed_exchange_clear.
  */

@@ -34,9 +34,17 @@ enum xfed_error {
 	XFED_EIO = -19,		/* local file or system error */
 	XFED_ESTALE = -20,	/* prerequisites failed: zone changed under us */
 	XFED_ECANCELED = -21,	/* abandoned: the agent is stopping */
+	XFED_EREFUSED = -22,	/* connection refused (TCP RST, ICMP unreachable) */
 };
 
 const char	*xfed_strerror(int err);
+
+/*
+ * True for the errors that mean "the server could not be talked to at all":
+ * no answer, a refused connection, a network failure.  Another address of
+ * the same server may do better.
+ */
+int		 xfed_error_is_unreachable(int err);
 
 /* True for the errors that mean "the answer could not be authenticated". */
 int		 xfed_error_is_auth(int err);

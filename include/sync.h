@@ -117,7 +117,10 @@ void	xfed_sync_report_clear(struct xfed_sync_report *rep);
 /* "in sync", "updated", "FAILED"... */
 const char *xfed_zone_result_name(enum xfed_zone_result res);
 
-/* One line per zone: "contoso.com.: in sync" ... */
+/*
+ * One line per zone ("contoso.com.: in sync" ...), zones that failed for
+ * the same cause sharing one line: see report.c / report.h.
+ */
 void	xfed_sync_report_print(FILE *f, const struct xfed_sync_report *rep);
 
 #endif

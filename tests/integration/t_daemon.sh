@@ -134,12 +134,44 @@ s.sendall(b"{\"xfed-control\": 9, \"command\": \"status\"}\n"); print(s.recv(409
 assert_contains "unknown protocol version refused" "$reply" "unsupported protocol version 9"
 assert_exit 0 "daemon unaffected by bad requests" xfedctl -s "$sock" status
 
+# Two zones whose server refuses connections: the daemon logs the cause
+# once per sync, naming both zones, never once per zone.
+cp "$conf" "$XFED_TMP/before-closed.conf"
+closed_port=$(named_free_port)
+cat >>"$conf" <<EOF
+server "closed" {
+  address  = "127.0.0.1"
+  port     = $closed_port
+  tsig-key = "xfed-key"
+}
+domain "a.closed.test" { proxy = {"edge"} zone = "closed.test" server = "closed" }
+domain "b.closed2.test" { proxy = {"edge"} zone = "closed2.test" server = "closed" }
+EOF
+sed -i 's/{"edge"} }/{"edge"} server = "primary" }/' "$conf"
+sed -i 's/^  ipv4 = {"203.0.113.10"}/  ipv4 = {"203.0.113.10"}\n  server = "primary"/' "$conf"
+assert_exit 0 "reload with a closed server" xfedctl -s "$sock" reload
+assert_exit 2 "sync with a closed server" xfedctl -s "$sock" sync
+grouped="FAILED zones closed.test., closed2.test.: zone transfer: 127.0.0.1#$closed_port: connection refused"
+assert_contains "sync prints the cause once for both zones" "$OUT" "$grouped"
+assert_eq "sync output: the cause on one line" 1 \
+	"$(grep -c "connection refused" <<<"$OUT")"
+logged=$(grep -c "connection refused" "$XFED_TMP/xfedd.log" || true)
+assert_ne "the daemon logged the cause" 0 "$logged"
+assert_eq "every log line about it is the grouped one" "$logged" \
+	"$(grep -cF "$grouped" "$XFED_TMP/xfedd.log" || true)"
+cp "$XFED_TMP/before-closed.conf" "$conf"
+assert_exit 0 "reload without the closed server" xfedctl -s "$sock" reload
+
 # A sync that hangs on a silent server: status still answers at once.
 silent_port=$(named_free_port)
 python3 "$XFED_ROOT/tests/tools/silent_server.py" "$silent_port" &
 silent_pid=$!
 at_exit "kill $silent_pid 2>/dev/null || true"
-sleep 0.3
+# Listening, or the sync meets a closed port and does not hang at all.
+for _ in $(seq 50); do
+	[ -n "$(ss -Hlnt "sport = :$silent_port" 2>/dev/null)" ] && break
+	sleep 0.1
+done
 cat >>"$conf" <<EOF
 server "silent" {
   address  = "127.0.0.1"

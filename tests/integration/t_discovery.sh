@@ -180,7 +180,11 @@ silent_port=$(named_free_port)
 python3 "$XFED_ROOT/tests/tools/silent_server.py" "$silent_port" &
 silent_pid=$!
 at_exit "kill $silent_pid 2>/dev/null || true"
-sleep 0.3
+# Listening, or xfedd would meet a closed port ("connection refused").
+for _ in $(seq 50); do
+	[ -n "$(ss -Hlnu "sport = :$silent_port" 2>/dev/null)" ] && break
+	sleep 0.1
+done
 printf '%s\n' "$edge" 'domain "example.test" { proxy = {"edge"} }' \
 	'domain "example2.test" { proxy = {"edge"} }' \
 	'domain "chat.example2.test" { proxy = {"edge"} }' | discovery_config
@@ -191,8 +195,24 @@ took=$(( $(date +%s) - start ))
 # One discovery: 2 attempts of 3 s.  Four names each waiting would be 24 s.
 if [ "$took" -le 12 ]; then pass "silent resolver: gave up in ${took} s, not per name"
 else fail "silent resolver: took ${took} s"; fi
-assert_contains "silent resolver: later names not asked again" "$ERR" \
-	"not asked again in this sync"
+assert_contains "silent resolver: later names not asked again" \
+	"$(audit_select error event=error | tail -n 4)" "not asked again in this sync"
+# Resolver timeout 3 s, one retry: how long it waited, said once for all.
+assert_eq "silent resolver: the wait is said once, in seconds" 1 \
+	"$(grep -c "127.0.0.1#$silent_port: no answer within 6 s (2 attempts)" <<<"$ERR")"
+assert_match "silent resolver: one line for every name" "$ERR" \
+	"^FAILED names .*xmpp.proxy.test.* \(zone unknown\): 127.0.0.1#$silent_port: no answer within 6 s"
+
+# 4b. A resolver port nobody listens on: "connection refused", at once.
+closed_port=$(named_free_port)
+sed -i "s/^resolver .*/resolver     = {\"127.0.0.1@$closed_port\"}/" "$conf"
+start=$(date +%s)
+assert_exit 2 "refusing resolver: every zone fails" xfedd --once -c "$conf"
+took=$(( $(date +%s) - start ))
+if [ "$took" -le 1 ]; then pass "refusing resolver: failed at once (${took} s)"
+else fail "refusing resolver: took ${took} s"; fi
+assert_eq "refusing resolver: said once" 1 \
+	"$(grep -c "127.0.0.1#$closed_port: connection refused" <<<"$ERR")"
 # Names whose zone is unknown are never taken for removed: still there.
 assert_eq "silent resolver: example.test. SRV kept" "0 0 5269 xmpp.proxy.test." \
 	"$(zone_query _xmpp-server._tcp.example.test. SRV)"

@@ -72,7 +72,7 @@ fake_start --zone fake.test --scenario silent-udp
 fake_conf 11
 timed_once "silent UDP: zone failed" 2
 assert_contains "silent UDP: reason" "$ERR" \
-	"fake.test.: FAILED in 1 message: 127.0.0.1#$FAKE_PORT: timed out after 2 attempts (timeout 1 s each)"
+	"fake.test.: FAILED in 1 message: 127.0.0.1#$FAKE_PORT: no answer within 2 s (2 attempts)"
 assert_eq "silent UDP: audit rcode" TIMEOUT "$(last_fake_update rcode)"
 assert_eq "silent UDP: audit attempts" 2 "$(last_fake_update attempts)"
 assert_match "silent UDP: bounded (2 x 1 s)" "$ELAPSED" '^[2-4]$'
@@ -90,7 +90,7 @@ fake_start --zone fake.test --scenario silent-tcp --on axfr
 fake_conf 12
 timed_once "hung TCP transfer: zone failed" 2
 assert_contains "hung TCP transfer: reason" "$ERR" \
-	"fake.test.: FAILED: 127.0.0.1#$FAKE_PORT: transfer of fake.test.: timed out after 0 message(s)"
+	"fake.test.: FAILED: zone transfer: 127.0.0.1#$FAKE_PORT: no answer within 2 s (2 attempts)"
 assert_match "hung TCP transfer: bounded" "$ELAPSED" '^[2-4]$'
 assert_eq "hung TCP transfer: 2 tries" 2 "$(fake_requests kind=axfr proto=tcp | wc -l)"
 assert_eq "hung TCP transfer: unreadable zone, nothing sent" 0 \
@@ -103,7 +103,7 @@ fake_start --zone fake.test --scenario silent-tcp --on update
 fake_conf 13 tcp
 timed_once "hung TCP update: zone failed" 2
 assert_contains "hung TCP update: reason" "$ERR" \
-	"timed out after 2 attempts (timeout 1 s each)"
+	"fake.test.: FAILED in 1 message: 127.0.0.1#$FAKE_PORT: no answer within 2 s (2 attempts)"
 assert_eq "hung TCP update: audit rcode" TIMEOUT "$(last_fake_update rcode)"
 assert_match "hung TCP update: bounded" "$ELAPSED" '^[2-4]$'
 assert_eq "hung TCP update: 2 tries over TCP" 2 \
@@ -117,6 +117,46 @@ fake_conf 14
 timed_once "silent server: zone failed" 2
 assert_match "silent server: bounded" "$ELAPSED" '^[2-4]$'
 others_converged "silent server" 14
+
+# --- nothing listens: "connection refused", at once, said once -------------
+# Two zones at a port nobody listens on, with a long timeout and retries:
+# a refused connection is final, so this takes no time, and the one cause
+# is one line naming both.  First the zone transfer (TCP), then, with the
+# zones left to discovery, the SOA query (UDP: ICMP port unreachable).
+fake_stop
+fake_conf 45
+closed=$(named_free_port)
+cat >>"$conf" <<EOF
+domain "fake2.test" {
+  proxy  = {"edge"}
+  server = "fake"
+  zone   = "fake2.test"
+}
+EOF
+sed -i -e "s/^  port      = $FAKE_PORT\$/  port      = $closed/" \
+	-e 's/^  timeout   = 1$/  timeout   = 3/' -e 's/^  retries   = 1$/  retries   = 2/' "$conf"
+for path in transfer discovery; do
+	if [ "$path" = discovery ]; then
+		sed -i -e '/^  zone   = "fake2\?.test"/d' \
+			-e "/^server \"fake\"/,/^}/s/^  transport = .*/  transport = \"udp\"/" "$conf"
+		sed -i 's/"127.0.0.45"/"127.0.0.46"/' "$conf"
+		who="names _xmpp-server._tcp.fake.test., _xmpp-server._tcp.fake2.test. (zone unknown)"
+		zones="(zone of _xmpp-server._tcp.fake.test.) (zone of _xmpp-server._tcp.fake2.test.)"
+	else
+		who="zones fake.test., fake2.test.: zone transfer"
+		zones="fake.test. fake2.test."
+	fi
+	timed_once "closed port ($path): zones failed" 2
+	assert_match "closed port ($path): at once, no waiting on retries" "$ELAPSED" '^[01]$'
+	assert_eq "closed port ($path): the cause is said once" 1 \
+		"$(grep -c "127.0.0.1#$closed: connection refused" <<<"$ERR")"
+	assert_contains "closed port ($path): one line for both" "$ERR" \
+		"FAILED $who: 127.0.0.1#$closed: connection refused"
+	assert_not_contains "closed port ($path): not a network error" "$ERR" "network error"
+	assert_eq "closed port ($path): still an audit error record for each" "$zones" \
+		"$(audit_select zone event=error | tail -n 2 | sort | paste -sd' ')"
+	others_converged "closed port ($path)" "$(sed -n 's/.*"127.0.0.\(4[56]\)".*/\1/p' "$conf")"
+done
 
 # --- TC=1: retried over TCP with a freshly signed message -----------------
 fake_start --zone fake.test --scenario tc-udp
@@ -204,8 +244,8 @@ for rc in REFUSED SERVFAIL; do
 		"$(zone_query xmpp.proxy.test. A)"
 	discovery_conf "\"127.0.0.1@$FAKE_PORT\"" 99
 	timed_once "$rc from the only resolver: zone failed" 2
-	assert_contains "$rc only: clear error" "$ERR" \
-		"cannot find the zone of xmpp.proxy.test.: 127.0.0.1#$FAKE_PORT answered $rc"
+	assert_contains "$rc only: clear error, said once for both names" "$ERR" \
+		"FAILED names _xmpp-server._tcp.example.test., xmpp.proxy.test. (zone unknown): 127.0.0.1#$FAKE_PORT answered $rc"
 	assert_eq "$rc only: nothing changed" "127.0.0.$octet" "$(zone_query xmpp.proxy.test. A)"
 done
 

@@ -82,6 +82,11 @@ assert_eq "nothing changed with the wrong secret" "$before" "$(all_zones)"
 assert_match "stderr names the authentication failure" "$ERR" \
 	'[Aa]uthenticat|BADSIG|BADKEY|TSIG'
 assert_contains "stderr names the key" "$ERR" "xfed-key"
+# Both names fail discovery for one cause: said once, naming both.
+assert_eq "wrong secret: the cause is said once" 1 \
+	"$(grep -c 'the server rejected our signature (BADSIG) for key "xfed-key"' <<<"$ERR")"
+assert_contains "wrong secret: one line, both names" "$ERR" \
+	"FAILED names _xmpp-server._tcp.example.test., xmpp.proxy.test. (zone unknown): 127.0.0.1#$NAMED_PORT: the server rejected our signature (BADSIG)"
 assert_match "audit records the authentication failure" \
 	"$(tail -n 5 "$audit")" '[Aa]uthenticat|BADSIG|BADKEY|TSIG'
 assert_eq "no successful update audited" "$updates" \
@@ -92,12 +97,31 @@ no_secret "wrong secret: none in the audit log" "$(cat "$audit")"
 # is what fails.
 sed -i -e '/^  host = /a\  zone = "proxy.test"' \
 	-e '/^  proxy = /a\  zone = "example.test"' "$conf"
+cat >>"$conf" <<EOF
+domain "chat.example2.test" {
+  proxy = {"edge"}
+  zone  = "example2.test"
+}
+EOF
+errors=$(audit_count event=error)
 assert_exit 2 "wrong secret fails the transfer" xfedd --once -c "$conf"
 assert_eq "nothing changed (configured zones)" "$before" "$(all_zones)"
 assert_match "stderr names the authentication failure (AXFR)" "$ERR" \
 	'[Aa]uthenticat|BADSIG|BADKEY|TSIG'
-assert_contains "proxy.test. failed" "$ERR" "proxy.test.: FAILED"
-assert_contains "example.test. failed" "$ERR" "example.test.: FAILED"
+# Three zones, one cause: one line naming them all, not one per zone, and
+# no per-zone warnings before it.
+cause="127.0.0.1#$NAMED_PORT: the server rejected our signature (BADSIG) for key \"xfed-key\": check that the secret matches the server's key"
+assert_eq "AXFR: the cause is said exactly once" 1 "$(grep -cF "$cause" <<<"$ERR")"
+assert_eq "AXFR: nothing else on stderr" 1 "$(grep -c . <<<"$ERR")"
+for z in example.test. example2.test. proxy.test.; do
+	assert_match "$z failed, on the cause's line" "$(grep -F "$cause" <<<"$ERR")" \
+		"^FAILED zones (.*, )?${z//./\\.}[,:]"
+done
+assert_contains "AXFR: the line says where it failed" "$ERR" \
+	"zone transfer, message 1: $cause"
+assert_eq "AXFR: still one audit error record per zone" \
+	"example.test. example2.test. proxy.test." \
+	"$(audit_select zone event=error | tail -n +$((errors + 1)) | sort | paste -sd' ')"
 no_secret "wrong secret (AXFR): none on stderr" "$ERR"
 
 # --- an unknown key name -----------------------------------------------------
@@ -107,6 +131,8 @@ assert_eq "config uses the unknown key twice" 2 "$(grep -c '"no-such-key"' "$con
 assert_exit 2 "unknown key name fails" xfedd --once -c "$conf"
 assert_eq "nothing changed with an unknown key" "$before" "$(all_zones)"
 assert_match "stderr names the failure" "$ERR" '[Aa]uthenticat|BADKEY|TSIG|NOTAUTH'
+assert_contains "unknown key: the server does not know it" "$ERR" \
+	'the server does not know key "no-such-key" (BADKEY)'
 no_secret "unknown key: no secret on stderr" "$ERR"
 
 # --- the secret in a BIND key file ---------------------------------------
