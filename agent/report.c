@@ -283,7 +283,10 @@ report_lines(const struct xfed_sync_report *rep, bool failures_only,
 	build_groups(rep, &gs);
 	for (i = 0; i < rep->n; i++) {
 		g = grouped(&rep->zones[i]) ? group_of(&gs, i) : NULL;
-		if ((failures_only && g == NULL) || (g != NULL && g->first != i))
+		/* The daemon logs failures and held-back zones only. */
+		if ((failures_only && g == NULL &&
+		    rep->zones[i].result != XFED_ZONE_HELD) ||
+		    (g != NULL && g->first != i))
 			continue;
 		if ((f = open_memstream(&line, &len)) == NULL)
 			fatal("open_memstream");

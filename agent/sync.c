@@ -410,8 +410,8 @@ add_state_jobs(struct run *r)
 			ldns_rdf_deep_free(zone);
 			continue;
 		}
-		log_info("zone %s: no declared name left, removing what xfed "
-		    "published there", sz->zone);
+		log_info("zone %s: no declared name left: visiting it to clean "
+		    "up what xfed published there", sz->zone);
 		add_job(r, zone, &pr);
 	}
 }
@@ -560,22 +560,22 @@ report_holds(struct run *r, struct xfed_zone_report *z,
 		const struct xfed_hold *h = &plan->holds[i];
 		char *name = ldns_rdf2str(h->name);
 
-		if (h->failure) {
-			z->held++;
-			log_warnx("zone %s: %s: %s", z->zone, name, h->reason);
-			if (z->detail == NULL)
-				z->detail = xasprintf("%s: %s", name,
-				    h->reason);
-		} else {
-			log_info("zone %s: %s: %s", z->zone, name, h->reason);
-			if (z->detail == NULL)
-				z->detail = xasprintf("%s: %s", name,
-				    h->reason);
-		}
+		/* The zone's report line says it (the first, and how many). */
+		log_debug("zone %s: %s: %s", z->zone, name, h->reason);
+		z->held += h->failure;
+		if (z->detail == NULL)
+			z->detail = xasprintf("%s: %s", name, h->reason);
 		audit_event(r, "held", json_pack("{s:s, s:s, s:s, s:b}",
 		    "zone", z->zone, "name", name, "reason", h->reason,
 		    "kept", !h->failure));
 		free(name);
+	}
+	if (plan->n_holds > 1 && z->detail != NULL) {
+		char *more = xasprintf("%s (and %zu more: xfedctl plan lists "
+		    "them)", z->detail, plan->n_holds - 1);
+
+		free(z->detail);
+		z->detail = more;
 	}
 }
 
