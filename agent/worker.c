@@ -15,6 +15,7 @@
 #include "log.h"
 #include "net.h"
 #include "sync.h"
+#include "synclog.h"
 #include "util.h"
 
 struct xfed_cfgref *
@@ -134,6 +135,8 @@ run_job(struct xfed_daemon *d, struct xfed_job *job)
 	xfed_sync_run(ref->cfg, d->audit, &so, &rep);
 	xfed_sync_report_print(out, &rep);
 	fclose(out);
+	if (job->kind == XFED_JOB_SYNC)
+		xfed_sync_report_log(job->trigger, &rep);
 	job->exit_code = rep.exit_code;
 	job->result = report_json(&rep);
 	if (job->kind == XFED_JOB_SYNC) {
