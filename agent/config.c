@@ -927,6 +927,8 @@ htab_slot(struct htab *h, const char *s, size_t len)
 
 /* Options set twice. */
 
+#define SMALL_SECTION	16
+
 static const char *
 opt_key(const void *arg, size_t i, size_t *len)
 {
@@ -942,33 +944,50 @@ opt_key(const void *arg, size_t i, size_t *len)
  * forgot the old line), so it is an error.  "+=" adds to a list: not one.
  */
 static void
+dup_report(struct ctx *c, const struct secinfo *si, const struct optline *o,
+    const struct optline *first)
+{
+	if (o->append)
+		return;
+	if (si == c->secs)
+		cerr(c, o->line, "%.*s is set twice (first on line %d): keep "
+		    "one", (int)o->len, o->name, first->line);
+	else
+		cerr(c, o->line, "%.*s \"%.*s\": %.*s is set twice (first on "
+		    "line %d): keep one", (int)si->kindlen, si->kind,
+		    (int)si->titlelen, si->title, (int)o->len, o->name,
+		    first->line);
+}
+
+static void
 dup_options(struct ctx *c, const struct secinfo *si)
 {
-	const struct optline	*o;
+	const struct optline	*o, *p;
 	struct htab		 h;
-	size_t			 i, *slot;
+	size_t			 i, j, *slot;
 
 	if (si->nopts < 2 || (si != c->secs && si->k == SK_OTHER))
 		return;
+	/* Most sections hold a handful: no table for them (10,000 domains). */
+	if (si->nopts <= SMALL_SECTION) {
+		for (i = 1; i < si->nopts; i++) {
+			o = &si->opts[i];
+			for (j = 0, p = si->opts; j < i && (p->len != o->len ||
+			    memcmp(p->name, o->name, o->len) != 0); j++, p++)
+				;
+			if (j < i)
+				dup_report(c, si, o, p);
+		}
+		return;
+	}
 	htab_init(&h, si->nopts, opt_key, si);
 	for (i = 0; i < si->nopts; i++) {
 		o = &si->opts[i];
 		slot = htab_slot(&h, o->name, o->len);
-		if (*slot == 0) {
+		if (*slot == 0)
 			*slot = i + 1;
-			continue;
-		}
-		if (o->append)
-			continue;
-		if (si == c->secs)
-			cerr(c, o->line, "%.*s is set twice (first on line "
-			    "%d): keep one", (int)o->len, o->name,
-			    si->opts[*slot - 1].line);
 		else
-			cerr(c, o->line, "%.*s \"%.*s\": %.*s is set twice "
-			    "(first on line %d): keep one", (int)si->kindlen,
-			    si->kind, (int)si->titlelen, si->title,
-			    (int)o->len, o->name, si->opts[*slot - 1].line);
+			dup_report(c, si, o, &si->opts[*slot - 1]);
 	}
 	free(h.slot);
 }

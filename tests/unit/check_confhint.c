@@ -163,6 +163,25 @@ START_TEST(test_not_twice)
 }
 END_TEST
 
+/* A section with many options goes through the table, not the loop. */
+START_TEST(test_twice_in_a_long_section)
+{
+	char	 text[4096];
+	size_t	 at;
+	int	 i;
+
+	at = (size_t)snprintf(text, sizeof(text), BASE "interval = 30\n");
+	for (i = 0; i < 20; i++)
+		at += (size_t)snprintf(text + at, sizeof(text) - at,
+		    "resolver += {\"192.0.2.%d\"}\n", i + 1);
+	ck_assert_msg(parse(text) == 0, "%s", errtext);
+	ck_assert_uint_eq(cfg->n_resolvers, 20);
+	snprintf(text + at, sizeof(text) - at, "interval = 60\n");
+	ASSERT_ERRORS(text, "t.conf:25: interval is set twice (first on line "
+	    "4): keep one\n");
+}
+END_TEST
+
 /* A string of n characters: labels of 63 and shorter, ending in ".test". */
 static char *
 long_name(size_t n)
@@ -313,6 +332,7 @@ confhint_suite(void)
 	tcase_add_loop_test(tc, test_hints, 0,
 	    (int)(sizeof(hint_cases) / sizeof(hint_cases[0])));
 	tcase_add_test(tc, test_not_twice);
+	tcase_add_test(tc, test_twice_in_a_long_section);
 	tcase_add_test(tc, test_long_domain);
 	tcase_add_test(tc, test_load_nokeys);
 	tcase_add_test(tc, test_base_dir);
