@@ -35,6 +35,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "confhint.h"
 #include "config.h"
 #include "error.h"
 #include "fileio.h"
@@ -45,6 +46,9 @@
 #define MAX_INTERVAL	604800		/* a week */
 #define MAX_TTL		2147483647L	/* RFC 2181 section 8 */
 #define MAX_OWNER	63
+#define MAX_WIRE_NAME	255		/* RFC 1035 2.3.4, octets */
+#define SRV_PREFIX	"_xmpp-server._tcp."
+#define SRV_PREFIX_TLS	"_xmpps-server._tcp."
 /* Octets: 128 bits; RFC 2104 advises keys no shorter than the hash. */
 #define MIN_SECRET	16
 #define DEFAULT_ALG	XFED_HMAC_SHA256	/* what tsig-keygen picks */
@@ -83,6 +87,7 @@ struct optline {
 	const char	*name;
 	unsigned	 len;
 	int		 line;
+	bool		 append;	/* "+=": adds to a list */
 };
 
 struct secinfo {
@@ -126,6 +131,9 @@ struct ctx {
 	size_t			 nbyk[SK_N];
 	size_t			*renames;	/* offsets of top-level TOP_KEY */
 	size_t			 nrenames;
+	int			*semis;		/* lines with a ';' word */
+	size_t			 nsemis, capsemis;
+	bool			 secrets;	/* read the TSIG secrets */
 	bool			 regular;	/* top level splits cleanly */
 	bool			 quiet;		/* libconfuse errors: capture */
 	bool			 cfailed;
@@ -179,35 +187,49 @@ opt_line(struct where *w, const char *opt)
 	return w->si->line;
 }
 
+/* Was a ';' written on line (a named.conf habit)?  semis is sorted. */
+static bool
+semi_on_line(const struct ctx *c, int line)
+{
+	size_t lo = 0, hi = c->nsemis, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c->semis[mid] < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->nsemis && c->semis[lo] == line;
+}
+
 /* Report a problem with option opt (NULL: the section itself) of w. */
 static void
 werr(struct where *w, const char *opt, const char *fmt, ...)
 {
-	va_list ap;
+	va_list	ap;
+	int	line = opt_line(w, opt);
 
-	fprintf(w->c->err, "%s:%d: ", w->c->file, opt_line(w, opt));
+	fprintf(w->c->err, "%s:%d: ", w->c->file, line);
 	if (cfg_title(w->sec) != NULL)
 		fprintf(w->c->err, "%s \"%s\": ", cfg_name(w->sec),
 		    cfg_title(w->sec));
 	va_start(ap, fmt);
 	vfprintf(w->c->err, fmt, ap);
 	va_end(ap);
+	if (semi_on_line(w->c, line))
+		fprintf(w->c->err, " (%s)", XFED_HINT_SEMICOLON);
 	fputc('\n', w->c->err);
 	w->c->nerr++;
 }
 
-static void
-capture_add(struct ctx *c, cfg_t *cfg, const char *fmt, va_list ap)
+static char *
+vformat(const char *fmt, va_list ap)
 {
-	struct capture	*k = c->cap;
-	va_list		 ap2;
-	char		*msg, *full;
-	size_t		 n;
-	int		 len, line = cfg->line + c->lineoff;
+	va_list	 ap2;
+	char	*msg;
+	int	 len;
 
-	/* Never NULL from libconfuse; the check quiets gcc's sanitizer build. */
-	if (fmt == NULL)
-		fmt = "";
 	va_copy(ap2, ap);
 	len = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
@@ -215,6 +237,75 @@ capture_add(struct ctx *c, cfg_t *cfg, const char *fmt, va_list ap)
 	*msg = '\0';
 	if (len > 0)
 		vsnprintf(msg, (size_t)len + 1, fmt, ap);
+	return msg;
+}
+
+/* The closest option or section name of cfg's kind to word, or NULL. */
+static const char *
+near_option(cfg_t *cfg, const char *word)
+{
+	const char	**names, *best;
+	size_t		  n = 0, k = 0;
+
+	while (cfg->opts[n].name != NULL)
+		n++;
+	names = xcalloc(n, sizeof(*names));
+	for (; k < n; k++) {
+		/* The renamed top-level tsig-key: its section stands for it. */
+		if (strcmp(cfg->opts[k].name, TOP_KEY_OPT) != 0)
+			names[k] = cfg->opts[k].name;
+	}
+	best = xfed_closest_name(word, names, n);
+	free(names);
+	return best;
+}
+
+/*
+ * libconfuse's message, with what the user most likely meant: the option
+ * a misspelt name is close to, or the xfed.conf way of a named.conf habit.
+ */
+static char *
+confuse_message(struct ctx *c, cfg_t *cfg, int line, const char *fmt,
+    va_list ap)
+{
+	va_list		 ap2;
+	const char	*arg = NULL, *near = NULL, *hint = NULL;
+	char		*msg, *full;
+	bool		 nosuch = strcmp(fmt, "no such option '%s'") == 0;
+	bool		 noeq = strcmp(fmt, "missing equal sign after "
+			    "option '%s'") == 0;
+
+	if (nosuch || noeq) {
+		va_copy(ap2, ap);
+		arg = va_arg(ap2, const char *);
+		va_end(ap2);
+	}
+	if (nosuch && arg != NULL && strcmp(arg, ";") == 0)
+		return xasprintf("unexpected ';' (%s)", XFED_HINT_SEMICOLON);
+	msg = vformat(fmt, ap);
+	if (nosuch && arg != NULL && (near = near_option(cfg, arg)) == NULL)
+		hint = xfed_bind_word_hint(arg);
+	else if (noeq)
+		hint = XFED_HINT_EQUALS;
+	else if (semi_on_line(c, line))
+		hint = XFED_HINT_SEMICOLON;
+	if (near != NULL)
+		full = xasprintf("%s (did you mean '%s'?)", msg, near);
+	else if (hint != NULL)
+		full = xasprintf("%s (%s)", msg, hint);
+	else
+		return msg;
+	free(msg);
+	return full;
+}
+
+static void
+capture_add(struct ctx *c, cfg_t *cfg, int line, const char *msg)
+{
+	struct capture	*k = c->cap;
+	char		*full;
+	size_t		 n;
+
 	if (cfg_title(cfg) != NULL)
 		full = xasprintf("%s:%d: %s \"%s\": %s\n", c->file, line,
 		    cfg_name(cfg), cfg_title(cfg), msg);
@@ -226,27 +317,34 @@ capture_add(struct ctx *c, cfg_t *cfg, const char *fmt, va_list ap)
 	k->len += n;
 	if (k->n++ == 0)
 		k->line = line;
-	free(msg);
 	free(full);
 }
 
 static void
 confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
-	struct ctx *c = parse_ctx;
+	struct ctx	*c = parse_ctx;
+	char		*msg;
+	int		 line = cfg->line + c->lineoff;
 
 	if (c->quiet) {
 		c->cfailed = true;
-		if (c->cap != NULL)
-			capture_add(c, cfg, fmt, ap);
-		return;
+		if (c->cap == NULL)
+			return;
 	}
-	fprintf(c->err, "%s:%d: ", c->file, cfg->line);
-	if (cfg_title(cfg) != NULL)
-		fprintf(c->err, "%s \"%s\": ", cfg_name(cfg), cfg_title(cfg));
-	vfprintf(c->err, fmt, ap);
-	fputc('\n', c->err);
-	c->nerr++;
+	/* Never NULL from libconfuse; the check quiets gcc's sanitizer build. */
+	msg = confuse_message(c, cfg, line, fmt != NULL ? fmt : "", ap);
+	if (c->quiet)
+		capture_add(c, cfg, line, msg);
+	else {
+		fprintf(c->err, "%s:%d: ", c->file, line);
+		if (cfg_title(cfg) != NULL)
+			fprintf(c->err, "%s \"%s\": ", cfg_name(cfg),
+			    cfg_title(cfg));
+		fprintf(c->err, "%s\n", msg);
+		c->nerr++;
+	}
+	free(msg);
 }
 
 /*
@@ -439,7 +537,7 @@ tok_kind(const struct token *tk)
 }
 
 static void
-scan_option(struct ctx *c, size_t sec, const struct token *name)
+scan_option(struct ctx *c, size_t sec, const struct token *name, bool append)
 {
 	struct optline *o;
 
@@ -456,6 +554,20 @@ scan_option(struct ctx *c, size_t sec, const struct token *name)
 	o->name = name->s;
 	o->len = (unsigned)name->n;
 	o->line = name->line;
+	o->append = append;
+}
+
+/* named.conf ends statements with ';'; remember where one was written. */
+static void
+scan_semicolon(struct ctx *c, const struct token *tk)
+{
+	if (tk->t != CT_WORD || tk->n == 0 || tk->s[tk->n - 1] != ';')
+		return;
+	if (c->nsemis > 0 && c->semis[c->nsemis - 1] == tk->line)
+		return;
+	c->semis = grow(c->semis, &c->capsemis, c->nsemis,
+	    sizeof(*c->semis));
+	c->semis[c->nsemis++] = tk->line;
 }
 
 /* A section opens: "kind title {" or "kind {". */
@@ -602,8 +714,9 @@ scan_text(struct ctx *c, char *text)
 	for (clex_next(&lx, &tk); tk.t != CT_EOF; clex_next(&lx, &tk)) {
 		if (depth == 0)
 			st = top_step(st, &p1, &tk);
+		scan_semicolon(c, &tk);
 		if (tk.t == CT_ASSIGN && p1.t == CT_WORD) {
-			scan_option(c, cur, &p1);
+			scan_option(c, cur, &p1, *tk.s == '+');
 			if (depth == 0 && is_word(&p1, TOP_KEY)) {
 				c->renames = grow(c->renames, &caprenames,
 				    c->nrenames, sizeof(*c->renames));
@@ -731,6 +844,9 @@ scan_free(struct ctx *c)
 	free(c->opts);
 	free(c->topopts);
 	free(c->renames);
+	free(c->semis);
+	c->semis = NULL;
+	c->nsemis = c->capsemis = 0;
 	c->secs = NULL;
 	c->opts = c->topopts = NULL;
 	c->renames = NULL;
@@ -810,6 +926,82 @@ htab_slot(struct htab *h, const char *s, size_t len)
 			break;
 	}
 	return &h->slot[i];
+}
+
+/* Options set twice. */
+
+#define SMALL_SECTION	16
+
+static const char *
+opt_key(const void *arg, size_t i, size_t *len)
+{
+	const struct secinfo *si = arg;
+
+	*len = si->opts[i].len;
+	return si->opts[i].name;
+}
+
+/*
+ * libconfuse silently keeps the last of two assignments to one option;
+ * a second "ttl" in one proxy is almost always a mistake (an edit that
+ * forgot the old line), so it is an error.  "+=" adds to a list: not one.
+ */
+static void
+dup_report(struct ctx *c, const struct secinfo *si, const struct optline *o,
+    const struct optline *first)
+{
+	if (o->append)
+		return;
+	if (si == c->secs)
+		cerr(c, o->line, "%.*s is set twice (first on line %d): keep "
+		    "one", (int)o->len, o->name, first->line);
+	else
+		cerr(c, o->line, "%.*s \"%.*s\": %.*s is set twice (first on "
+		    "line %d): keep one", (int)si->kindlen, si->kind,
+		    (int)si->titlelen, si->title, (int)o->len, o->name,
+		    first->line);
+}
+
+static void
+dup_options(struct ctx *c, const struct secinfo *si)
+{
+	const struct optline	*o, *p;
+	struct htab		 h;
+	size_t			 i, j, *slot;
+
+	if (si->nopts < 2 || (si != c->secs && si->k == SK_OTHER))
+		return;
+	/* Most sections hold a handful: no table for them (10,000 domains). */
+	if (si->nopts <= SMALL_SECTION) {
+		for (i = 1; i < si->nopts; i++) {
+			o = &si->opts[i];
+			for (j = 0, p = si->opts; j < i && (p->len != o->len ||
+			    memcmp(p->name, o->name, o->len) != 0); j++, p++)
+				;
+			if (j < i)
+				dup_report(c, si, o, p);
+		}
+		return;
+	}
+	htab_init(&h, si->nopts, opt_key, si);
+	for (i = 0; i < si->nopts; i++) {
+		o = &si->opts[i];
+		slot = htab_slot(&h, o->name, o->len);
+		if (*slot == 0)
+			*slot = i + 1;
+		else
+			dup_report(c, si, o, &si->opts[*slot - 1]);
+	}
+	free(h.slot);
+}
+
+static void
+check_dup_options(struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsecs; i++)
+		dup_options(c, &c->secs[i]);
 }
 
 /* Names, addresses and numbers. */
@@ -1181,6 +1373,9 @@ conv_key(struct where *w, struct xfed_key *k)
 		werr(w, "file", "set either secret or file, not both");
 		return -1;
 	}
+	/* xfedctl: the secret may be a credential only the daemon gets. */
+	if (!w->c->secrets)
+		return 0;
 	if ((rc = key_from_credentials(w, k, have_alg)) != 0)
 		return rc < 0 ? -1 : 0;
 	if (have_file)
@@ -1188,7 +1383,9 @@ conv_key(struct where *w, struct xfed_key *k)
 	if (have_secret)
 		return key_set_secret(w, "secret", k,
 		    cfg_getstr(w->sec, "secret"), NULL);
-	werr(w, NULL, "no secret: set secret or file");
+	werr(w, NULL, "no secret: set secret or file (or give it to xfedd "
+	    "as the systemd credential LoadCredential=%s:PATH)",
+	    cfg_title(w->sec));
 	return -1;
 }
 
@@ -1466,6 +1663,28 @@ domain_proxies(struct where *w, struct xfed_domain *d)
 	}
 }
 
+/*
+ * A domain's SRV owner names (_xmpp-server._tcp.DOMAIN, _xmpps-server...)
+ * must fit in the 255 octets of a DNS name: a domain that passes as a
+ * name on its own may be too long once the prefix is added.
+ */
+static void
+domain_srv_fits(struct where *w, const struct xfed_domain *d)
+{
+	const char	*pfx = d->direct_tls ? SRV_PREFIX_TLS : SRV_PREFIX;
+	size_t		 len = strlen(d->name) - 1;	/* without the dot */
+	size_t		 wire = strlen(pfx) + len + 2;
+
+	if (wire <= MAX_WIRE_NAME)
+		return;
+	werr(w, d->direct_tls && wire - 1 <= MAX_WIRE_NAME ? "direct-tls" :
+	    NULL, "the SRV owner name %s<this domain> would be %zu octets, "
+	    "over the DNS limit of %d: a federated domain may have at most "
+	    "%zu characters (%zu with direct-tls); this one has %zu",
+	    pfx, wire, MAX_WIRE_NAME, MAX_WIRE_NAME - 2 - strlen(SRV_PREFIX),
+	    MAX_WIRE_NAME - 2 - strlen(SRV_PREFIX_TLS), len);
+}
+
 static void
 conv_domain(struct where *w, struct xfed_domain *d)
 {
@@ -1479,6 +1698,8 @@ conv_domain(struct where *w, struct xfed_domain *d)
 	d->weight = get_u16(w, "weight", 0, 0);
 	d->ttl = get_ttl(w, "ttl");
 	d->direct_tls = cfg_getbool(w->sec, "direct-tls") == cfg_true;
+	if (d->name != NULL)
+		domain_srv_fits(w, d);
 	d->zone = get_zone(w, d->name, "domain");
 	d->server = get_server_ref(w);
 }
@@ -1584,16 +1805,31 @@ top_owner(struct where *w, struct xfed_config *cfg)
 	}
 }
 
+/* Where relative paths lead; NULL: the working directory, whatever. */
+static char *base_dir;
+
+void
+xfed_config_set_base(const char *dir)
+{
+	free(base_dir);
+	base_dir = dir != NULL ? xstrdup(dir) : NULL;
+}
+
 static char *
 top_path(struct where *w, const char *opt, size_t max)
 {
-	const char *s = cfg_getstr(w->sec, opt);
+	const char	*s = cfg_getstr(w->sec, opt);
+	char		*p;
 
-	if (*s == '\0')
+	if (*s != '\0' && *s != '/' && base_dir != NULL)
+		p = xasprintf("%s/%s", base_dir, s);
+	else
+		p = xstrdup(s);
+	if (*p == '\0')
 		werr(w, opt, "%s is empty", opt);
-	else if (strlen(s) >= max)
+	else if (strlen(p) >= max)
 		werr(w, opt, "%s is longer than %zu characters", opt, max - 1);
-	return xstrdup(s);
+	return p;
 }
 
 /* "ADDR" or "ADDR@PORT", normalised; NULL after an error. */
@@ -2101,7 +2337,7 @@ dir_of(const char *name)
 
 /* Its comments are blanked in text, which the caller wipes. */
 static int
-parse_text(char *text, const char *name, FILE *err,
+parse_text(char *text, const char *name, FILE *err, bool secrets,
     struct xfed_config **out)
 {
 	struct ctx	 c;
@@ -2110,11 +2346,13 @@ parse_text(char *text, const char *name, FILE *err,
 	*out = NULL;
 	memset(&c, 0, sizeof(c));
 	c.file = name;
+	c.secrets = secrets;
 	c.err = err != NULL ? err : stderr;
 	c.dir = dir_of(name);
 	c.cfg = xcalloc(1, sizeof(*c.cfg));
 	c.cfg->path = xstrdup(name);
 	scan_text(&c, text);
+	check_dup_options(&c);
 	rc = parse_confuse(&c, text);
 	scan_free(&c);
 	free(c.dir);
@@ -2136,7 +2374,7 @@ xfed_config_parse_string(const char *text, const char *name, FILE *err,
 	char	*copy = xstrdup(text);
 	int	 rc;
 
-	rc = parse_text(copy, name, err, out);
+	rc = parse_text(copy, name, err, true, out);
 	wipe_free(copy);
 	return rc;
 }
@@ -2207,17 +2445,10 @@ text_digest(const char *text, size_t len, char *sha256)
 		snprintf(sha256 + 2 * i, 3, "%02x", md[i]);
 }
 
-int
-xfed_config_load(const char *path, FILE *err, struct xfed_config **out)
-{
-	char sha256[65];
-
-	return xfed_config_load_digest(path, err, out, sha256);
-}
-
-int
-xfed_config_load_digest(const char *path, FILE *err,
-    struct xfed_config **out, char *sha256)
+/* Read the file once: what is parsed is what is hashed. */
+static int
+load(const char *path, FILE *err, bool secrets, struct xfed_config **out,
+    char *sha256)
 {
 	char	*text;
 	size_t	 len;
@@ -2230,10 +2461,34 @@ xfed_config_load_digest(const char *path, FILE *err,
 	if ((rc = read_text(path, err, &text, &len)) != 0)
 		return rc;
 	text_digest(text, len, sha256);
-	rc = parse_text(text, path, err, out);
+	rc = parse_text(text, path, err, secrets, out);
 	OPENSSL_cleanse(text, len);
 	free(text);
 	return rc;
+}
+
+int
+xfed_config_load(const char *path, FILE *err, struct xfed_config **out)
+{
+	char sha256[65];
+
+	return load(path, err, true, out, sha256);
+}
+
+int
+xfed_config_load_digest(const char *path, FILE *err,
+    struct xfed_config **out, char *sha256)
+{
+	return load(path, err, true, out, sha256);
+}
+
+int
+xfed_config_load_nokeys(const char *path, FILE *err,
+    struct xfed_config **out)
+{
+	char sha256[65];
+
+	return load(path, err, false, out, sha256);
 }
 
 static void

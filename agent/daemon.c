@@ -316,8 +316,12 @@ setup(struct loop *l, struct xfed_daemon *d, const char *path, bool fg)
 	l->socket_path = xstrdup(cfg->socket);
 	l->d = d;
 	/* Fork before any thread exists; "-f" (systemd) never forks. */
-	if (!fg && daemon(0, 0) == -1)
-		fatal("daemon");
+	if (!fg) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		/* stderr is /dev/null now: never silent, so syslog. */
+		log_to_syslog();
+	}
 	srandom((unsigned)(getpid() ^ xfed_now_ms()));
 	d->status.started = xfed_wall_seconds();
 	d->watchdog_usec = xfed_notify_watchdog_usec();

@@ -84,8 +84,12 @@ owned_init(struct xfed_owned *o, const char *name, enum xfed_name_kind kind,
 {
 	o->kind = kind;
 	o->ttl = ttl;
-	if ((o->name = ldns_dname_new_frm_str(name)) == NULL)
+	/* The configuration refuses names too long to build: defensive. */
+	if ((o->name = ldns_dname_new_frm_str(name)) == NULL) {
+		log_warnx("cannot build the owner name %s (longer than 255 "
+		    "octets, or a label over 63?)", name);
 		return XFED_EINVAL;
+	}
 	if ((o->rrs = ldns_rr_list_new()) == NULL)
 		return XFED_ENOMEM;
 	return XFED_OK;

@@ -1,13 +1,20 @@
 /* Logging: see log.h. */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int verbosity;
 static int journal_prefix;
+static int timestamps;
+static int to_syslog;
 
 void
 log_init(int verbose)
@@ -15,6 +22,8 @@ log_init(int verbose)
 	verbosity = verbose;
 	/* systemd sets JOURNAL_STREAM when stderr is connected to journald. */
 	journal_prefix = getenv("JOURNAL_STREAM") != NULL;
+	/* The journal stamps lines itself; a terminal does not. */
+	timestamps = !journal_prefix && isatty(STDERR_FILENO);
 }
 
 int
@@ -23,22 +32,59 @@ log_verbose(void)
 	return verbosity;
 }
 
+int
+log_syslog_available(void)
+{
+	struct stat st;
+
+	return stat(_PATH_LOG, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+void
+log_to_syslog(void)
+{
+	/* LOG_NDELAY: connect now, while /dev/log is surely reachable. */
+	openlog("xfedd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	to_syslog = 1;
+}
+
+/* "2026-11-24 06:10:00.123 ", local time, for a person at a terminal. */
+static void
+stamp(char *buf, size_t size)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		s[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (localtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, size, "%s.%03d ", s, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
 static void
 vlog(int prio, const char *errstr, const char *fmt, va_list ap)
 {
-	char msg[2048], line[2300], pfx[8] = "";
+	char msg[2048], line[2400], pfx[8] = "", when[64] = "";
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (to_syslog) {
+		syslog(prio, "%s%s%s", msg, errstr != NULL ? ": " : "",
+		    errstr != NULL ? errstr : "");
+		return;
+	}
 	if (journal_prefix)
 		snprintf(pfx, sizeof(pfx), "<%d>", prio);
-	snprintf(line, sizeof(line), "%sxfed: %s%s%s\n", pfx, msg,
+	if (timestamps)
+		stamp(when, sizeof(when));
+	snprintf(line, sizeof(line), "%s%sxfed: %s%s%s\n", pfx, when, msg,
 	    errstr != NULL ? ": " : "", errstr != NULL ? errstr : "");
 	/* One call, so lines from the sync threads never interleave. */
 	fputs(line, stderr);
 }
-
-/* syslog(3) priorities, without pulling in <syslog.h> names. */
-enum { PRIO_ERR = 3, PRIO_WARNING = 4, PRIO_INFO = 6, PRIO_DEBUG = 7 };
 
 void
 log_warn(const char *fmt, ...)
@@ -47,7 +93,7 @@ log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(PRIO_WARNING, strerror(saved), fmt, ap);
+	vlog(LOG_WARNING, strerror(saved), fmt, ap);
 	va_end(ap);
 	errno = saved;
 }
@@ -58,7 +104,7 @@ log_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(PRIO_WARNING, NULL, fmt, ap);
+	vlog(LOG_WARNING, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -68,7 +114,7 @@ log_info(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(PRIO_INFO, NULL, fmt, ap);
+	vlog(LOG_INFO, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -80,7 +126,7 @@ log_debug(const char *fmt, ...)
 	if (verbosity < 1)
 		return;
 	va_start(ap, fmt);
-	vlog(PRIO_DEBUG, NULL, fmt, ap);
+	vlog(LOG_DEBUG, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -91,7 +137,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(PRIO_ERR, strerror(saved), fmt, ap);
+	vlog(LOG_ERR, strerror(saved), fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -102,7 +148,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(PRIO_ERR, NULL, fmt, ap);
+	vlog(LOG_ERR, NULL, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

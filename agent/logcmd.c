@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "auditlog.h"
+#include "confhint.h"
 #include "error.h"
 #include "logcmd.h"
 #include "util.h"
@@ -69,6 +70,17 @@ struct logcmd {
 	size_t			 torn;
 };
 
+/*
+ * Every event name the agent writes (audit.c, update.c, sync.c, daemon.c):
+ * --event takes only these, so that a typo is an error rather than an
+ * empty, reassuring answer.  Add a new event here too.
+ */
+static const char *const event_names[] = {
+	"sync-start", "update-intent", "update", "sync-end", "config-reload",
+	"audit-reopen", "conflict", "held", "refused", "error",
+};
+#define N_EVENTS	(sizeof(event_names) / sizeof(event_names[0]))
+
 static volatile sig_atomic_t stop_following;
 
 static void
@@ -113,6 +125,38 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Each name of a comma-separated list must be an event the agent writes. */
+static int
+check_events(const char *list)
+{
+	const char	*p = list, *near;
+	char		 name[64];
+	size_t		 len, i;
+
+	for (;; p += len + 1) {
+		len = strcspn(p, ",");
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		for (i = 0; i < N_EVENTS && strcmp(name, event_names[i]) != 0;
+		    i++)
+			;
+		if (i == N_EVENTS && len > 0) {
+			fprintf(stderr, "xfedctl log: --event: unknown event "
+			    "\"%s\"", name);
+			if ((near = xfed_closest_name(name, event_names,
+			    N_EVENTS)) != NULL)
+				fprintf(stderr, " (did you mean '%s'?)", near);
+			fprintf(stderr, "; the events are:");
+			for (i = 0; i < N_EVENTS; i++)
+				fprintf(stderr, "%s %s", i > 0 ? "," : "",
+				    event_names[i]);
+			fputc('\n', stderr);
+			return -1;
+		}
+		if (p[len] == '\0')
+			return 0;
+	}
+}
+
 static int
 one_option(struct logcmd *c, int id, const char *arg)
 {
@@ -135,6 +179,8 @@ one_option(struct logcmd *c, int id, const char *arg)
 			return usage_error("bad domain name \"%s\"", arg);
 		return 0;
 	case OPT_EVENT:
+		if (check_events(arg) != 0)
+			return XFED_LOG_EXIT_USAGE;
 		if (xfed_log_filter_event(&c->filter, arg) != 0)
 			return usage_error("bad event list \"%s\"", arg);
 		return 0;
@@ -527,22 +573,23 @@ run(struct logcmd *c)
 }
 
 int
-xfed_log_command(const char *default_path, bool json, int argc, char **argv)
+xfed_log_command_find(char *(*find)(void *), void *arg, bool json, int argc,
+    char **argv)
 {
 	struct logcmd c = { .json = json };
+	char *path = NULL;
 	int rc;
 
 	xfed_log_filter_init(&c.filter);
 	if ((rc = parse_args(&c, argc, argv)) != 0)
 		goto out;
+	/* Only now: a file named on the command line needs no configuration. */
 	if (c.nfiles == 0) {
-		if (default_path == NULL) {
-			rc = usage_error("%s", "no audit log: the configuration "
-			    "could not be read (see xfedctl check-config); "
-			    "name a file");
+		if ((path = find(arg)) == NULL) {
+			rc = XFED_LOG_EXIT_USAGE;
 			goto out;
 		}
-		one_option(&c, OPT_FILE, default_path);
+		one_option(&c, OPT_FILE, path);
 	}
 	rc = run(&c);
 out:
@@ -550,5 +597,24 @@ out:
 		rc = 0;
 	xfed_log_filter_clear(&c.filter);
 	free(c.files);
+	free(path);
 	return rc;
+}
+
+static char *
+given_path(void *arg)
+{
+	if (arg == NULL) {
+		usage_error("%s", "no audit log: the configuration could not be "
+		    "read (see xfedctl check-config); name a file");
+		return NULL;
+	}
+	return xstrdup(arg);
+}
+
+int
+xfed_log_command(const char *default_path, bool json, int argc, char **argv)
+{
+	return xfed_log_command_find(given_path, (void *)(uintptr_t)default_path,
+	    json, argc, argv);
 }

@@ -1538,6 +1538,7 @@ xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
 	    .cancel_fd = xfed_net_cancel_fd() };
 	uint64_t start = xfed_now_ms();
 	json_t *start_record;
+	int rc;
 
 	memset(rep, 0, sizeof(*rep));
 	pthread_mutex_init(&r.lock, NULL);
@@ -1547,8 +1548,9 @@ xfed_sync_run(const struct xfed_config *cfg, struct xfed_audit *audit,
 	if (opts->force)
 		json_object_set_new(start_record, "force", json_true());
 	audit_event(&r, "sync-start", start_record);
-	if (xfed_desired_build(cfg, &r.desired) != 0)
-		fatalx("out of memory");
+	if ((rc = xfed_desired_build(cfg, &r.desired)) != 0)
+		fatalx("cannot build the declared records: %s",
+		    xfed_strerror(rc));
 	load_state(&r);
 	build_jobs(&r);
 	if (opts->n_domains == 0)

@@ -16,6 +16,7 @@
 #include "net.h"
 #include "report.h"
 #include "sync.h"
+#include "synclog.h"
 #include "util.h"
 
 struct xfed_cfgref *
@@ -134,9 +135,12 @@ run_job(struct xfed_daemon *d, struct xfed_job *job)
 
 	so.plan_out = out;
 	xfed_sync_run(ref->cfg, d->audit, &so, &rep);
-	xfed_sync_report_log(&rep);
 	xfed_sync_report_print(out, &rep);
 	fclose(out);
+	/* Failures as warnings; with -v every other zone's line too. */
+	xfed_sync_report_log(&rep);
+	if (job->kind == XFED_JOB_SYNC)
+		xfed_sync_outcome_log(job->trigger, &rep);
 	job->exit_code = rep.exit_code;
 	job->result = report_json(&rep);
 	if (job->kind == XFED_JOB_SYNC) {

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "control.h"
 #include "ctlclient.h"
+#include "ctlconfig.h"
 #include "logcmd.h"
 #include "secure.h"
 #include "sync.h"
@@ -85,24 +86,18 @@ usage(FILE *f)
 	    "max-deletes refused a change.\n");
 }
 
-/* -s, else the configuration's socket, else the default. */
+/*
+ * -s, else the configuration's socket, else (no configuration file at the
+ * default place) the default, said so; NULL when the configuration is
+ * broken, its problems reported.
+ */
 static char *
 socket_path(struct ctl *ctl)
 {
-	struct xfed_config *cfg;
-	FILE *quiet;
-	char *path = NULL;
-
 	if (ctl->socket != NULL)
 		return strdup(ctl->socket);
-	quiet = fopen("/dev/null", "we");
-	if (quiet != NULL && xfed_config_load(ctl->config, quiet, &cfg) == 0) {
-		path = strdup(cfg->socket);
-		xfed_config_free(cfg);
-	}
-	if (quiet != NULL)
-		fclose(quiet);
-	return path != NULL ? path : strdup(XFED_DEFAULT_SOCKET);
+	return xfed_ctl_config_path(ctl->config, ctl->config_given,
+	    XFED_CTL_SOCKET);
 }
 
 /* Send one request and print the answer; returns the exit status. */
@@ -110,12 +105,14 @@ static int
 call(struct ctl *ctl, const char *command, char **args, size_t n, bool force,
     uint64_t timeout_ms)
 {
-	char *line = xfed_ctl_format_request(command, args, n, force);
-	char *path = socket_path(ctl), *raw = NULL, err[512];
+	char *path = socket_path(ctl), *line, *raw = NULL, err[512];
 	json_t *resp = NULL;
 	const char *text, *error;
 	int code;
 
+	if (path == NULL)
+		return XFED_EXIT_USAGE;
+	line = xfed_ctl_format_request(command, args, n, force);
 	if (xfed_ctl_call(path, line, timeout_ms, &resp, &raw, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "xfedctl: %s\n", err);
@@ -239,24 +236,54 @@ cmd_check_config(struct ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
-/* The configuration only names the log; a log named on the command line
- * needs none, so a configuration that fails to load is not fatal here. */
+/* The configured audit log, asked for only when no file is named. */
+static char *
+audit_log_path(void *arg)
+{
+	struct ctl *ctl = arg;
+
+	return xfed_ctl_config_path(ctl->config, ctl->config_given,
+	    XFED_CTL_AUDIT_LOG);
+}
+
 static int
 cmd_log(struct ctl *ctl, int argc, char **argv)
 {
-	struct xfed_config *cfg = NULL;
-	FILE *quiet = fopen("/dev/null", "we");
-	int rc;
+	return xfed_log_command_find(audit_log_path, ctl, ctl->json, argc,
+	    argv);
+}
 
-	if (xfed_config_load(ctl->config, quiet != NULL ? quiet : stderr,
-	    &cfg) != 0)
-		cfg = NULL;
-	if (quiet != NULL)
-		fclose(quiet);
-	rc = xfed_log_command(cfg != NULL ? cfg->audit_log : NULL, ctl->json,
-	    argc, argv);
-	xfed_config_free(cfg);
-	return rc;
+/* "xfedctl COMMAND --help": the command's line of the table, at length. */
+static bool
+wants_help(const struct command *c, int argc, char **argv)
+{
+	int i;
+
+	/* log has a help of its own, option by option. */
+	if (strcmp(c->name, "log") == 0)
+		return false;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+command_usage(const struct command *c)
+{
+	printf("usage: xfedctl [-s SOCKET] [-c FILE] [--json] %s%s%s\n\n"
+	    "%s.\n", c->name, *c->args != '\0' ? " " : "", c->args, c->help);
+	if (strcmp(c->name, "check-config") == 0)
+		printf("\nexit status: 0 valid, 1 not (each problem as "
+		    "FILE:LINE: message).\n");
+	else
+		printf("\nThe socket is -s, else the configuration's socket, "
+		    "else %s.\nexit status: 0 done, 1 usage error, broken "
+		    "configuration or xfedd\nunreachable%s.\n",
+		    XFED_DEFAULT_SOCKET, strcmp(c->name, "sync") == 0 ?
+		    ", 2 a zone could not be brought in sync, 3 max-deletes\n"
+		    "refused a change" : "; otherwise as xfedd answers");
 }
 
 int
@@ -290,9 +317,15 @@ main(int argc, char **argv)
 		usage(stderr);
 		return XFED_EXIT_USAGE;
 	}
-	for (c = commands; c->name != NULL; c++)
-		if (strcmp(c->name, argv[optind]) == 0)
-			return c->run(&ctl, argc - optind, argv + optind);
+	for (c = commands; c->name != NULL; c++) {
+		if (strcmp(c->name, argv[optind]) != 0)
+			continue;
+		if (wants_help(c, argc - optind, argv + optind)) {
+			command_usage(c);
+			return 0;
+		}
+		return c->run(&ctl, argc - optind, argv + optind);
+	}
 	fprintf(stderr, "xfedctl: unknown command \"%s\" (see xfedctl "
 	    "--help)\n", argv[optind]);
 	return XFED_EXIT_USAGE;

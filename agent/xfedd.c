@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,7 +45,9 @@ usage(FILE *f)
 	    "[-v] [-h] [-V]\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (default %s)\n"
-	    "  -f, --foreground   stay in the foreground, log to stderr\n"
+	    "  -f, --foreground   stay in the foreground, log to stderr "
+	    "(without -f:\n"
+	    "                     detach and log to syslog)\n"
 	    "      --once         one full sync of every declared domain, "
 	    "then exit\n"
 	    "      --dry-run      compute and show the plan, send nothing\n"
@@ -173,6 +176,36 @@ run_once(const struct options *o)
 	return code;
 }
 
+/*
+ * Without -f xfedd detaches: stderr goes to /dev/null and the working
+ * directory to "/".  So it logs to syslog, and refuses to start where
+ * there is none rather than run unheard; and relative paths (the -c file,
+ * and those in the configuration, now and at every reload) are resolved
+ * against the directory it was started in, as they would be with -f.
+ */
+static int
+run_detached(const char *config)
+{
+	char	*cwd, *abs;
+	int	 rc;
+
+	if (!log_syslog_available()) {
+		fprintf(stderr, "xfedd: cannot detach: no syslog socket at "
+		    "/dev/log to log to; run xfedd -f (under systemd or "
+		    "another supervisor), or start a syslog daemon\n");
+		return XFED_EXIT_USAGE;
+	}
+	if ((cwd = getcwd(NULL, 0)) == NULL)
+		fatal("getcwd");
+	xfed_config_set_base(cwd);
+	/* A file that cannot be resolved is reported by the loader. */
+	abs = realpath(config, NULL);
+	rc = xfed_daemon_run(abs != NULL ? abs : config, false);
+	free(abs);
+	free(cwd);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -202,5 +235,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "xfedd: --dry-run needs --once\n");
 		return XFED_EXIT_USAGE;
 	}
-	return xfed_daemon_run(o.config, o.foreground);
+	if (!o.foreground)
+		return run_detached(o.config);
+	return xfed_daemon_run(o.config, true);
 }

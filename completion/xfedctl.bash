@@ -57,7 +57,7 @@ _xfedctl()
 	local globals="-s --socket -c --config --json -h --help -V --version"
 	local commands="sync plan status reload reopen log check-config"
 	local logopts="--since --until --zone --domain --event --follow --verify --file"
-	local events="sync-start update sync-end conflict refused config-reload error"
+	local events="sync-start update sync-end conflict held refused config-reload error"
 
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}

@@ -113,9 +113,26 @@ int		 xfed_config_load(const char *path, FILE *err,
 int		 xfed_config_load_digest(const char *path, FILE *err,
 		    struct xfed_config **out, char *sha256);
 
+/*
+ * Same, but no TSIG secret is read (keys have no secret_len): for
+ * xfedctl, which needs the paths only, and may run where the secret,
+ * given to xfedd as a systemd credential or in a file only it can read,
+ * is not available.  Everything else is checked as by xfed_config_load.
+ */
+int		 xfed_config_load_nokeys(const char *path, FILE *err,
+		    struct xfed_config **out);
+
 /* Same, from a string; name is used as FILE in messages.  For tests. */
 int		 xfed_config_parse_string(const char *text, const char *name,
 		    FILE *err, struct xfed_config **out);
+
+/*
+ * From now on, relative paths in a configuration (socket, audit-log,
+ * state-dir, metrics-file, audit-chain-key) are taken relative to dir
+ * (NULL: left relative).  xfedd sets the directory it was started in
+ * before it detaches, so that reloads after chdir("/") find the same files.
+ */
+void		 xfed_config_set_base(const char *dir);
 
 /* Free a configuration; key material is zeroed first. */
 void		 xfed_config_free(struct xfed_config *cfg);

@@ -22,4 +22,12 @@
 int	xfed_log_command(const char *default_path, bool json, int argc,
 	    char **argv);
 
+/*
+ * Same, but the audit log to read when no file is named is asked of
+ * find(arg) only then: a malloc'd path, or NULL after find has said why
+ * on stderr (exit 1).  xfedctl reads its configuration only when needed.
+ */
+int	xfed_log_command_find(char *(*find)(void *), void *arg, bool json,
+	    int argc, char **argv);
+
 #endif

@@ -5,7 +5,9 @@
 # dynamic zones), writes an xfed configuration for it, and shows:
 # the configuration check, the plan, a first sync that publishes the XMPP
 # federation records, the records as the server now serves them, a second
-# sync that has nothing to do, an empty dry run, and the audit log.
+# sync that has nothing to do, an empty dry run; then the agent itself
+# (xfedd -f in the background) driven by xfedctl sync, status and log, and
+# stopped with SIGTERM; and the audit log.
 # Everything lives in one temporary directory, removed at the end together
 # with named, however the script ends.
 #
@@ -17,6 +19,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 XFEDD=${XFEDD:-$root/build/xfedd}
+XFEDCTL=${XFEDCTL:-$root/build/xfedctl}
 
 if [ -t 1 ]; then bold=$'\e[1m' red=$'\e[31m' green=$'\e[32m' off=$'\e[0m'
 else bold="" red="" green="" off=""; fi
@@ -26,10 +29,12 @@ problems=0
 bad() { printf '%s    PROBLEM: %s%s\n' "$red" "$*" "$off"; problems=$((problems + 1)); }
 indent() { sed 's/^/    /'; }
 
-if [ ! -x "$XFEDD" ]; then
-	echo "demo: $XFEDD is not built; run 'make demo' (or make) first" >&2
-	exit 1
-fi
+for b in "$XFEDD" "$XFEDCTL"; do
+	if [ ! -x "$b" ]; then
+		echo "demo: $b is not built; run 'make demo' (or make) first" >&2
+		exit 1
+	fi
+done
 
 # shellcheck source=SCRIPTDIR/../tests/lib/named.sh
 . "$root/tests/lib/named.sh"
@@ -156,6 +161,58 @@ if printf '%s\n' "$plan" | grep -q '^[+-]'; then
 else
 	good "nothing to change"
 fi
+
+# run_xfedctl ARGS... — as run_xfedd, for xfedctl.
+run_xfedctl() {
+	echo "    \$ xfedctl $*"
+	rc=0
+	"$XFEDCTL" "$@" 2>&1 | indent || rc=${PIPESTATUS[0]}
+	echo "    (exit status $rc)"
+}
+
+step "The agent: xfedd -f in the background, controlled by xfedctl"
+SOCK=$XFED_TMP/xfedd.sock
+echo "    \$ xfedd -f -c $CONF &     (control socket $SOCK)"
+"$XFEDD" -f -c "$CONF" 2>"$XFED_TMP/xfedd.log" &
+AGENT_PID=$!
+# However the demo ends, the agent does not outlive it.
+at_exit "kill -9 $AGENT_PID 2>/dev/null || true"
+for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+if [ -S "$SOCK" ]; then good "xfedd $AGENT_PID listens on $SOCK"; else
+	bad "xfedd did not open its control socket"; fi
+
+echo "    Someone deletes the SRV record of contoso.test by hand (nsupdate):"
+zone_nsupdate xfed-key <<'EOF'
+zone contoso.test.
+update delete _xmpp-server._tcp.contoso.test. SRV
+send
+EOF
+[ -z "$(zone_query _xmpp-server._tcp.contoso.test. SRV)" ] ||
+	bad "the SRV record is still there"
+run_xfedctl -c "$CONF" sync
+if [ "$rc" -eq 0 ]; then good "xfedctl sync: every domain in sync"; else
+	bad "xfedctl sync exited $rc"; fi
+if [ -n "$(zone_query _xmpp-server._tcp.contoso.test. SRV)" ]; then
+	good "the agent put the SRV record back"
+else
+	bad "the SRV record was not restored"
+fi
+run_xfedctl -c "$CONF" status
+[ "$rc" -eq 0 ] || bad "xfedctl status exited $rc"
+run_xfedctl -c "$CONF" log --since 1h
+[ "$rc" -eq 0 ] || bad "xfedctl log exited $rc"
+run_xfedctl -c "$CONF" log --verify
+[ "$rc" -eq 0 ] || bad "the audit log does not verify"
+
+echo "    \$ kill -TERM $AGENT_PID"
+kill -TERM "$AGENT_PID"
+rc=0
+wait "$AGENT_PID" || rc=$?
+echo "    The agent's own log (stderr):"
+indent <"$XFED_TMP/xfedd.log"
+if [ "$rc" -eq 0 ]; then good "xfedd stopped cleanly (exit 0)"; else
+	bad "xfedd exited $rc on SIGTERM"; fi
+[ ! -e "$SOCK" ] || bad "the control socket was left behind"
 
 step "The audit log $AUDIT"
 if [ ! -s "$AUDIT" ]; then

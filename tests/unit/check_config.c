@@ -1227,7 +1227,8 @@ START_TEST(test_many_domains_error_inside)
 	text = gen_domains(1000, 699, NULL, " prxy = {\"edge\"}", lines);
 	ASSERT_FAILS(text, "", "");
 	snprintf(want, sizeof(want), "t.conf:%d: domain \"d699.example.com\": "
-	    "no such option 'prxy'\n", lines[699] + 2);
+	    "no such option 'prxy' (did you mean 'proxy'?)\n",
+	    lines[699] + 2);
 	ck_assert_str_eq(errtext, want);
 	free(text);
 	text = gen_domains(1000, 699, NULL, " port = = 1", lines);
@@ -1260,7 +1261,8 @@ START_TEST(test_many_domains_first_error)
 	strcat(both, "bogus = 1\n");
 	ASSERT_FAILS(both, "", "");
 	snprintf(want, sizeof(want), "t.conf:%d: domain \"d10.example.com\": "
-	    "no such option 'prxy'\n", lines[10] + 2);
+	    "no such option 'prxy' (did you mean 'proxy'?)\n",
+	    lines[10] + 2);
 	ck_assert_str_eq(errtext, want);
 	strcpy(both, "bogus = 1\n");
 	strcat(both, text);
