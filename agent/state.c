@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "util.h"
 
 #define STATE_FILE	"zones"
+#define PENDING_FILE	"zones.pending"	/* see xfed_state_note */
 
 static void
 zone_clear(struct xfed_state_zone *z)
@@ -121,45 +123,118 @@ load_line(struct xfed_state *st, const char *line)
 		    checked);
 }
 
-int
-xfed_state_load(const char *dir, struct xfed_state *st, char *err,
-    size_t errlen)
+/* Add every line of one file to st; a missing file adds nothing. */
+static int
+load_file(const char *path, const char *dir, struct xfed_state *st,
+    char *err, size_t errlen)
 {
-	char *path = xasprintf("%s/%s", dir, STATE_FILE);
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *f;
 	int fd;
 
-	memset(st, 0, sizeof(*st));
 	fd = xfed_open_regular(path, O_RDONLY, 0, err, errlen);
 	if (fd == -1) {
 		if (errno == ENOTDIR)
 			snprintf(err, errlen, "%s is not a directory", dir);
-		free(path);
 		return errno == ENOENT ? 0 : XFED_EIO;
 	}
 	if ((f = fdopen(fd, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
-		free(path);
 		return XFED_EIO;
 	}
 	while (getline(&line, &cap, f) != -1)
 		load_line(st, line);
+	free(line);
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error: %s", path,
 		    strerror(errno));
-		xfed_state_clear(st);
-		free(line);
 		fclose(f);
-		free(path);
 		return XFED_EIO;
 	}
-	free(line);
 	fclose(f);
-	free(path);
 	return 0;
+}
+
+int
+xfed_state_load(const char *dir, struct xfed_state *st, char *err,
+    size_t errlen)
+{
+	char *path = xasprintf("%s/%s", dir, STATE_FILE);
+	char *pending = xasprintf("%s/%s", dir, PENDING_FILE);
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	/* The journal is newer than the file it will be folded into. */
+	if ((rc = load_file(path, dir, st, err, errlen)) == 0)
+		rc = load_file(pending, dir, st, err, errlen);
+	if (rc != 0)
+		xfed_state_clear(st);
+	free(path);
+	free(pending);
+	return rc;
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * One line appended and fdatasync'ed: cheap enough to do before the
+ * first UPDATE into each of a thousand zones, where rewriting the whole
+ * file each time was not.  Zones run side by side: O_APPEND keeps their
+ * lines whole, and no lock is held while the disk works.
+ */
+int
+xfed_state_note(const char *dir, const char *zone, const char *server,
+    const char *key, char *err, size_t errlen)
+{
+	char *path = xasprintf("%s/%s", dir, PENDING_FILE);
+	char *line = xasprintf("%s %s %s\n", zone, server,
+	    key[0] != '\0' ? key : "-");
+	size_t len = strlen(line);
+	bool created = false;
+	int fd, rc = XFED_EIO;
+
+	fd = xfed_open_regular(path, O_RDWR | O_APPEND, 0, err, errlen);
+	if (fd == -1 && errno == ENOENT) {
+		fd = xfed_open_regular(path, O_RDWR | O_APPEND | O_CREAT,
+		    0640, err, errlen);
+		created = fd != -1;
+	}
+	if (fd == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			snprintf(err, errlen, "state-dir %s is missing or not "
+			    "a directory: create it (mkdir -m 0750 %s)", dir,
+			    dir);
+		goto out;
+	}
+	if (write(fd, line, len) != (ssize_t)len || fdatasync(fd) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno :
+		    ENOSPC));
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	/* A new journal must survive a crash as a name, not only as data. */
+	if (created && fsync_dir(dir) != 0) {
+		snprintf(err, errlen, "%s: fsync: %s", dir, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(line);
+	free(path);
+	return rc;
 }
 
 static void
@@ -204,8 +279,15 @@ xfed_state_save(const char *dir, const struct xfed_state *st, char *err,
 	}
 	for (i = 0; i < st->n; i++)
 		save_zone(&nf, &st->zones[i]);
-	if (xfed_newfile_commit(&nf, true, err, errlen) == -1)
+	if (xfed_newfile_commit(&nf, true, err, errlen) == -1) {
 		rc = XFED_EIO;
+		goto out;
+	}
+	/* Folded in: the journal can go (if it comes back, it repeats). */
+	free(path);
+	path = xasprintf("%s/%s", dir, PENDING_FILE);
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s", path);
 out:
 	free(path);
 	return rc;

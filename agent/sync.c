@@ -967,31 +967,35 @@ query_serial(const struct job *j, uint32_t *serial)
 /*
  * The zone is remembered on disk before the first UPDATE into it: a crash
  * right after the UPDATE must not leave records that no later run knows
- * to clean up.  Under the run's lock, so concurrent zones save in turn.
+ * to clean up.  A line in the state's journal (xfed_state_note): zones
+ * running side by side do not wait for each other's disk writes.
  * Fails the zone, with nothing sent, when it cannot be remembered.
  */
 static int
 remember_before_update(struct run *r, const struct job *j,
     struct xfed_zone_report *z)
 {
+	const char *key = j->peer.key != NULL ? j->peer.key->name : "";
 	char err[512], *msg;
+	bool known;
 	int rc = 0;
 
 	pthread_mutex_lock(&r->lock);
+	known = xfed_state_find(&r->state, j->zone_str) != NULL;
+	if (r->state_ok && !known)
+		xfed_state_set(&r->state, j->zone_str, j->peer.label, key);
+	pthread_mutex_unlock(&r->lock);
 	if (!r->state_ok) {
 		snprintf(err, sizeof(err), "the state in %s could not be read",
 		    r->cfg->state_dir);
 		rc = -1;
-	} else if (xfed_state_find(&r->state, j->zone_str) == NULL) {
-		xfed_state_set(&r->state, j->zone_str, j->peer.label,
-		    j->peer.key != NULL ? j->peer.key->name : "");
-		if (xfed_state_save(r->cfg->state_dir, &r->state, err,
-		    sizeof(err)) != 0) {
-			xfed_state_remove(&r->state, j->zone_str);
-			rc = -1;
-		}
+	} else if (!known && xfed_state_note(r->cfg->state_dir, j->zone_str,
+	    j->peer.label, key, err, sizeof(err)) != 0) {
+		pthread_mutex_lock(&r->lock);
+		xfed_state_remove(&r->state, j->zone_str);
+		pthread_mutex_unlock(&r->lock);
+		rc = -1;
 	}
-	pthread_mutex_unlock(&r->lock);
 	if (rc != 0) {
 		msg = xasprintf("cannot remember the zone in state-dir (%s): "
 		    "nothing sent", err);

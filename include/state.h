@@ -44,6 +44,14 @@ int	xfed_state_load(const char *dir, struct xfed_state *st, char *err,
  */
 int	xfed_state_save(const char *dir, const struct xfed_state *st,
 	    char *err, size_t errlen);
+/*
+ * Remember one zone durably, now, before the first UPDATE into it: a line
+ * appended to STATE-DIR/zones.pending and fdatasync'ed.  xfed_state_load
+ * reads it after the state file, xfed_state_save folds it in and removes
+ * it.  0, or XFED_EIO with the reason in err.
+ */
+int	xfed_state_note(const char *dir, const char *zone, const char *server,
+	    const char *key, char *err, size_t errlen);
 void	xfed_state_clear(struct xfed_state *st);
 
 /* Insert or update a zone (forgetting its in-sync mark); remove a zone. */

@@ -81,8 +81,8 @@ XFED_TEST_ABORT_AFTER_UPDATE=1 timeout 30 "$XFEDD" --once -c "$conf" \
 	2>"$XFED_TMP/crash.log" || rc=$?
 assert_ne "test hook: xfedd died after the UPDATE" 0 "$rc"
 assert_nonempty "the UPDATE was applied before the crash" "$(srv)"
-assert_contains "state/zones remembers the zone" \
-	"$(cat "$state/zones" 2>/dev/null)" "example.test."
+assert_contains "the state (file or journal) remembers the zone" \
+	"$(cat "$state/zones" "$state/zones.pending" 2>/dev/null)" "example.test."
 other_zone
 assert_exit 0 "the next run, with the domain removed" \
 	txfedd --once -c "$conf"
