@@ -75,7 +75,7 @@ static json_t *
 reload_changes(const struct xfed_config *old, const struct xfed_config *cfg)
 {
 	struct xfed_cfgdiff diff;
-	char *text = NULL;
+	char *text = NULL, *line, *save = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	json_t *changes;
@@ -83,7 +83,10 @@ reload_changes(const struct xfed_config *old, const struct xfed_config *cfg)
 	xfed_cfgdiff(old, cfg, &diff);
 	xfed_cfgdiff_print(f, "reload: ", &diff);
 	fclose(f);
-	log_info("%.*s", len > 0 ? (int)len - 1 : 0, text);
+	/* One journal entry per line. */
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		log_info("%s", line);
 	free(text);
 	changes = xfed_cfgdiff_json(&diff);
 	xfed_cfgdiff_clear(&diff);

@@ -137,6 +137,8 @@ assert_exit 0 "reload of the candidate" xfedctl -s "$sock" reload
 assert_contains "reload: added" "$OUT" "domains added (1): example2.test."
 assert_contains "reload: changed" "$OUT" "domains changed (1): example.test."
 assert_not_contains "reload: nothing removed" "$OUT" "removed"
+assert_file_contains "the journal says it too" "$XFED_TMP/xfedd.log" \
+	"reload: domains added (1): example2.test."
 wait_for "the reload's sync published the new domain" 'test -n "$(srv example2.test.)"'
 sed -i 's/203.0.113.10/203.0.113.11/; /example2.test/d' "$conf"
 assert_exit 0 "reload: one domain gone, a proxy address changed" \
