@@ -213,7 +213,7 @@ candidate_refused(const struct client *c, const char *path)
 	    (unsigned)c->uid);
 }
 
-/* A named domain unknown to the configuration the job will use, or NULL. */
+/* Why a sync or plan request cannot be queued, or NULL. */
 static char *
 refused(struct xfed_daemon *d, const struct client *c,
     const struct xfed_ctl_request *req)

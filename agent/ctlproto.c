@@ -117,10 +117,12 @@ parse_config(json_t *config, struct xfed_ctl_request *req, char *err,
 		snprintf(err, errlen, "\"config\" applies to plan only");
 		return XFED_EINVAL;
 	}
-	if (s == NULL || s[0] != '/' || strlen(s) != json_string_length(config) ||
+	if (s == NULL || s[0] != '/' ||
+	    strlen(s) != json_string_length(config) ||
 	    strlen(s) >= XFED_CONTROL_MAX_PATH) {
 		snprintf(err, errlen, "\"config\" must be an absolute file "
-		    "name (at most %d octets, no NUL)", XFED_CONTROL_MAX_PATH - 1);
+		    "name (at most %d octets, no NUL)",
+		    XFED_CONTROL_MAX_PATH - 1);
 		return XFED_EINVAL;
 	}
 	req->config = xstrdup(s);

@@ -29,7 +29,7 @@ struct xfed_ctl_request {
 	char			**args;
 	size_t			 n_args;
 	bool			 force;
-	char			*config;	/* plan: candidate file, or NULL */
+	char			*config;	/* plan: candidate, or NULL */
 };
 
 /*

@@ -43,12 +43,12 @@ struct xfed_job {
 	char			**zones;
 	size_t			 n_zones;
 	bool			 force;
-	char			*config;	/* plan: candidate file, owned */
+	char			*config;	/* plan: candidate, owned */
 	long			 uid;		/* requester, -1: none */
 	int			 client;	/* waiting client id, -1: none */
 	/* Filled in by the worker. */
 	int			 exit_code;
-	char			*error;		/* the job could not run: why */
+	char			*error;		/* why the job could not run */
 	char			*text;
 	json_t			*result;
 	struct xfed_job		*next;
