@@ -21,9 +21,9 @@ named_start
 conf=$XFED_TMP/xfed.conf
 sock=$XFED_TMP/xfedd.sock
 metrics=$XFED_TMP/xfed.prom
-# write_domains [KEYNAME] <<EOF — the proxy plus the domains on stdin.
+# write_domains <<EOF — the proxy plus the domains on stdin.
 write_domains() {
-	write_config "$conf" "${1:-xfed-key}" - <<EOF
+	write_config "$conf" - <<EOF
 metrics-file = "$metrics"
 proxy "edge" {
   host = "xmpp.proxy.test"
@@ -40,6 +40,7 @@ zones = json.load(sys.stdin)["result"]["zones"]
 row = [z for z in zones if z["zone"] == sys.argv[1]]
 print("-" if not row else row[0].get(sys.argv[2]))' "$1" "$2"
 }
+# shellcheck disable=SC2317  # called from a wait_for condition
 status_rc() { local rc=0; "$XFEDCTL" -s "$sock" status >/dev/null 2>&1 || rc=$?; echo "$rc"; }
 # cpu_ticks PID — user + system time of the process so far, in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -150,6 +151,7 @@ assert_exit 2 "sync" xfedctl -s "$sock" sync
 pseudo="(zone of _xmpp-server._tcp.a.nowhere.test.)"
 assert_eq "status row for the name" FAILED "$(zone_field "$pseudo" result)"
 assert_file_contains "metrics row for the name" "$metrics" "zone=\"$pseudo\""
+# shellcheck disable=SC2034  # read by the wait_for condition below
 timer_syncs=$(audit_count event=sync-start trigger=timer)
 # Its first retry comes 30 s after the failure (interval = 0: no timer).
 retry=$(zone_field "$pseudo" next_retry)
