@@ -29,6 +29,7 @@ struct client {
 	int			 fd;
 	unsigned		 gen;		/* tells a reused slot apart */
 	uid_t			 uid;
+	gid_t			 gid;
 	pid_t			 pid;
 	char			*in;
 	size_t			 inlen;
@@ -150,6 +151,7 @@ xfed_control_accept(struct xfed_daemon *d, int lfd)
 	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
 	clients[i].fd = fd;
 	clients[i].uid = cred.uid;
+	clients[i].gid = cred.gid;
 	clients[i].pid = cred.pid;
 	clients[i].state = CLIENT_READING;
 	clients[i].in = xmalloc(XFED_CONTROL_MAX_REQUEST + 1);
@@ -188,6 +190,88 @@ unknown_domain(struct xfed_daemon *d, const struct xfed_ctl_request *req)
 	return msg;
 }
 
+/*
+ * plan --config: xfedd reads the file with its own rights (it may hold
+ * the secrets), so it reads it only for a requester who could read it too:
+ * otherwise its error messages would leak another file's lines to any
+ * member of the socket's group.  NULL, or why not.
+ */
+static char *
+candidate_refused(const struct client *c, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return xasprintf("%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return xasprintf("%s: not a regular file", path);
+	if (c->uid == 0 || st.st_uid == c->uid || (st.st_mode & S_IROTH) ||
+	    ((st.st_mode & S_IRGRP) && st.st_gid == c->gid))
+		return NULL;
+	return xasprintf("%s: not readable by uid %u, so xfedd will not read "
+	    "it on its behalf (check its owner and mode)", path,
+	    (unsigned)c->uid);
+}
+
+/* Why a sync or plan request cannot be queued, or NULL. */
+static char *
+refused(struct xfed_daemon *d, const struct client *c,
+    const struct xfed_ctl_request *req)
+{
+	if (req->config != NULL)
+		/* The candidate's domains are checked once it is loaded. */
+		return candidate_refused(c, req->config);
+	return unknown_domain(d, req);
+}
+
+/* "domains added (1): a.test." ... from the reload's JSON. */
+static void
+print_changes(FILE *f, json_t *changes)
+{
+	static const char *const what[] = { "added", "removed", "changed" };
+	size_t i, k, total = 0;
+
+	for (i = 0; i < 3; i++) {
+		json_t *list = json_object_get(changes, what[i]);
+
+		total += json_array_size(list);
+		if (json_array_size(list) == 0)
+			continue;
+		fprintf(f, "domains %s (%zu):", what[i], json_array_size(list));
+		for (k = 0; k < json_array_size(list); k++)
+			fprintf(f, " %s", json_string_value(
+			    json_array_get(list, k)));
+		fputc('\n', f);
+	}
+	if (total == 0)
+		fprintf(f, "no domain added, removed or changed\n");
+}
+
+static void
+reload(struct xfed_daemon *d, struct client *c)
+{
+	json_t *changes = NULL, *res = NULL;
+	char *errors = NULL, *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	log_info("control: reload requested by uid %u", (unsigned)c->uid);
+	rc = xfed_daemon_reload(d, "ctl", (long)c->uid, &errors, &changes);
+	if (rc == 0) {
+		f = open_memstream(&text, &len);
+		fprintf(f, "configuration reloaded; resync queued\n");
+		print_changes(f, changes);
+		fclose(f);
+		res = json_pack("{s:b, s:o}", "accepted", 1, "domains",
+		    changes);
+	}
+	client_answer(c, xfed_ctl_format_response(rc == 0, rc == 0 ? 0 : 1,
+	    text, errors, res));
+	free(text);
+	free(errors);
+}
+
 static void
 dispatch(struct xfed_daemon *d, struct client *c, int id,
     struct xfed_ctl_request *req)
@@ -201,7 +285,7 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 	switch (req->command) {
 	case XFED_CTL_SYNC:
 	case XFED_CTL_PLAN:
-		if ((errors = unknown_domain(d, req)) != NULL) {
+		if ((errors = refused(d, c, req)) != NULL) {
 			client_error(c, errors);
 			free(errors);
 			return;
@@ -215,12 +299,15 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 		req->args = NULL;
 		req->n_args = 0;
 		job->force = req->force;
+		job->config = req->config;
+		req->config = NULL;
 		job->uid = (long)c->uid;
 		job->client = id;
 		c->state = CLIENT_WAITING;
-		log_info("control: %s requested by uid %u%s",
+		log_info("control: %s requested by uid %u%s%s",
 		    xfed_ctl_command_name(req->command), (unsigned)c->uid,
-		    job->force ? " (force)" : "");
+		    job->force ? " (force)" : "", job->config != NULL ?
+		    " of a candidate configuration" : "");
 		xfed_daemon_queue(d, job);
 		return;
 	case XFED_CTL_STATUS:
@@ -228,18 +315,13 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 		st = xfed_status_json(d);
 		pthread_mutex_unlock(&d->lock);
 		text = xfed_status_text(st);
-		client_answer(c, xfed_ctl_format_response(true, 0, text, NULL,
-		    st));
+		client_answer(c, xfed_ctl_format_response(true,
+		    (int)json_integer_value(json_object_get(st, "exit")), text,
+		    NULL, st));
 		free(text);
 		return;
 	case XFED_CTL_RELOAD:
-		log_info("control: reload requested by uid %u",
-		    (unsigned)c->uid);
-		rc = xfed_daemon_reload(d, "ctl", (long)c->uid, &errors);
-		client_answer(c, xfed_ctl_format_response(rc == 0, rc == 0 ?
-		    0 : 1, rc == 0 ? "configuration reloaded; resync queued\n" :
-		    NULL, errors, NULL));
-		free(errors);
+		reload(d, c);
 		return;
 	case XFED_CTL_REOPEN:
 		log_info("control: reopen requested by uid %u",

@@ -45,6 +45,7 @@ xfed_ctl_request_clear(struct xfed_ctl_request *req)
 	for (i = 0; i < req->n_args; i++)
 		free(req->args[i]);
 	free(req->args);
+	free(req->config);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -90,12 +91,41 @@ check_members(json_t *obj, char *err, size_t errlen)
 	json_object_foreach(obj, key, v) {
 		(void)v;
 		if (strcmp(key, "xfed-control") && strcmp(key, "command") &&
-		    strcmp(key, "args") && strcmp(key, "force")) {
+		    strcmp(key, "args") && strcmp(key, "force") &&
+		    strcmp(key, "config")) {
 			snprintf(err, errlen, "unknown request member \"%.64s\"",
 			    key);
 			return XFED_EINVAL;
 		}
 	}
+	return 0;
+}
+
+/*
+ * "config": a candidate configuration file for plan.  Absolute, because
+ * the daemon's working directory is not the client's.
+ */
+static int
+parse_config(json_t *config, struct xfed_ctl_request *req, char *err,
+    size_t errlen)
+{
+	const char *s = json_string_value(config);
+
+	if (config == NULL)
+		return 0;
+	if (req->command != XFED_CTL_PLAN) {
+		snprintf(err, errlen, "\"config\" applies to plan only");
+		return XFED_EINVAL;
+	}
+	if (s == NULL || s[0] != '/' ||
+	    strlen(s) != json_string_length(config) ||
+	    strlen(s) >= XFED_CONTROL_MAX_PATH) {
+		snprintf(err, errlen, "\"config\" must be an absolute file "
+		    "name (at most %d octets, no NUL)",
+		    XFED_CONTROL_MAX_PATH - 1);
+		return XFED_EINVAL;
+	}
+	req->config = xstrdup(s);
 	return 0;
 }
 
@@ -134,6 +164,9 @@ parse_object(json_t *obj, struct xfed_ctl_request *req, char *err,
 		snprintf(err, errlen, "\"force\" applies to sync only");
 		return XFED_EINVAL;
 	}
+	if (parse_config(json_object_get(obj, "config"), req, err,
+	    errlen) != 0)
+		return XFED_EINVAL;
 	return parse_args(json_object_get(obj, "args"), req, err, errlen);
 }
 
@@ -177,6 +210,13 @@ char *
 xfed_ctl_format_request(const char *command, char * const *args, size_t n,
     bool force)
 {
+	return xfed_ctl_format_request_config(command, args, n, force, NULL);
+}
+
+char *
+xfed_ctl_format_request_config(const char *command, char * const *args,
+    size_t n, bool force, const char *config)
+{
 	json_t *obj = json_object(), *arr = json_array();
 	size_t i;
 
@@ -191,6 +231,8 @@ xfed_ctl_format_request(const char *command, char * const *args, size_t n,
 		json_decref(arr);
 	if (force)
 		json_object_set_new(obj, "force", json_true());
+	if (config != NULL)
+		json_object_set_new(obj, "config", json_string(config));
 	return dump_line(obj);
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgdiff.h"
 #include "daemon.h"
 #include "error.h"
 #include "log.h"
@@ -69,11 +70,35 @@ queue_sync(struct xfed_daemon *d, const char *trigger, char **zones,
 	xfed_daemon_queue(d, job);
 }
 
+/* Say which domains the new configuration adds, removes and changes. */
+static json_t *
+reload_changes(const struct xfed_config *old, const struct xfed_config *cfg)
+{
+	struct xfed_cfgdiff diff;
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	json_t *changes;
+
+	xfed_cfgdiff(old, cfg, &diff);
+	xfed_cfgdiff_print(f, "reload: ", &diff);
+	fclose(f);
+	/* One journal entry per line. */
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		log_info("%s", line);
+	free(text);
+	changes = xfed_cfgdiff_json(&diff);
+	xfed_cfgdiff_clear(&diff);
+	return changes;
+}
+
 int
 xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
-    char **errors)
+    char **errors, json_t **changes)
 {
 	struct xfed_config *cfg;
+	json_t *diff;
 	struct xfed_cfgref *ref, *old;
 	size_t len = 0, i;
 	FILE *err = open_memstream(errors, &len);
@@ -94,6 +119,12 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
 	}
 	free(*errors);
 	*errors = NULL;
+	/* Only this thread swaps the configuration: the old one is stable. */
+	diff = reload_changes(d->cfg->cfg, cfg);
+	if (changes != NULL)
+		*changes = diff;
+	else
+		json_decref(diff);
 	if (strcmp(cfg->socket, d->cfg->cfg->socket) != 0 ||
 	    strcmp(cfg->audit_log, d->cfg->cfg->audit_log) != 0)
 		log_warnx("reload: a new socket or audit-log path takes "
@@ -149,7 +180,7 @@ on_signal(struct loop *l)
 		break;
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", l->d->config_path);
-		xfed_daemon_reload(l->d, "signal", -1, &errors);
+		xfed_daemon_reload(l->d, "signal", -1, &errors, NULL);
 		free(errors);
 		break;
 	case SIGUSR1:
@@ -189,8 +220,8 @@ on_done(struct loop *l)
 
 			job->result = NULL;
 			xfed_control_reply(job->client,
-			    xfed_ctl_format_response(true, job->exit_code,
-			    job->text, NULL, res));
+			    xfed_ctl_format_response(job->error == NULL,
+			    job->exit_code, job->text, job->error, res));
 		}
 		xfed_job_free(job);
 	}
@@ -200,9 +231,9 @@ static void
 on_timers(struct loop *l, uint64_t now)
 {
 	struct xfed_daemon *d = l->d;
-	char **zones;
-	size_t n;
-	bool periodic;
+	char **zones = NULL;
+	size_t n = 0, i;
+	bool periodic, full = false;
 
 	if (d->watchdog_usec > 0 && now >= l->next_watchdog) {
 		xfed_notify_watchdog();
@@ -213,9 +244,16 @@ on_timers(struct loop *l, uint64_t now)
 	periodic = d->next_sync != 0 && now >= d->next_sync;
 	if (periodic)
 		d->next_sync = next_periodic(d->cfg->cfg->interval);
-	zones = periodic ? NULL : xfed_status_due_zones(d, now, &n);
+	if (!periodic)
+		zones = xfed_status_due_zones(d, now, &n, &full);
 	pthread_mutex_unlock(&d->lock);
-	if (periodic)
+	if (full) {
+		for (i = 0; i < n; i++)
+			free(zones[i]);
+		free(zones);
+		zones = NULL;
+	}
+	if (periodic || full)
 		queue_sync(d, "timer", NULL, 0);
 	else if (zones != NULL)
 		queue_sync(d, "timer", zones, n);

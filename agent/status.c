@@ -55,6 +55,13 @@ retry_delay(unsigned failures, uint64_t interval)
 	return ms < RETRY_MAX_MS ? ms : RETRY_MAX_MS;
 }
 
+/* Only a zone verified equal to its declaration counts as a success. */
+static bool
+is_success(enum xfed_zone_result r)
+{
+	return r == XFED_ZONE_IN_SYNC || r == XFED_ZONE_CHANGED;
+}
+
 static void
 record_zone(struct xfed_zone_status *z, const struct xfed_zone_report *r,
     uint64_t now, uint64_t interval)
@@ -69,12 +76,54 @@ record_zone(struct xfed_zone_status *z, const struct xfed_zone_report *r,
 	if (r->result == XFED_ZONE_FAILED) {
 		z->failures++;
 		z->retry_at = xfed_now_ms() + retry_delay(z->failures, interval);
-	} else {
-		z->failures = 0;
-		z->retry_at = 0;
-		if (r->result != XFED_ZONE_SKIPPED)
-			z->last_success = now;
+		return;
 	}
+	/* A conflict or a refusal waits for a human, not for a retry. */
+	z->failures = 0;
+	z->retry_at = 0;
+	if (is_success(r->result))
+		z->last_success = now;
+}
+
+static void
+zone_status_free(struct xfed_zone_status *z)
+{
+	free(z->zone);
+	free(z->server);
+	free(z->result);
+	free(z->detail);
+}
+
+static bool
+in_report(const struct xfed_sync_report *rep, const char *zone)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n; i++)
+		if (strcmp(rep->zones[i].zone, zone) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A full sync visits every declared zone, every zone still being cleaned
+ * up and every name whose zone could not be found: a row it did not
+ * produce belongs to a zone that is gone (or to a "(zone of NAME)" that is
+ * now found).  A filtered sync proves nothing about the zones it skipped.
+ */
+static void
+prune(struct xfed_status *st, const struct xfed_sync_report *rep)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < st->n; i++) {
+		if (!in_report(rep, st->zones[i].zone)) {
+			zone_status_free(&st->zones[i]);
+			continue;
+		}
+		st->zones[k++] = st->zones[i];
+	}
+	st->n = k;
 }
 
 void
@@ -89,6 +138,8 @@ xfed_status_record(struct xfed_daemon *d, const struct xfed_job *job,
 	st->last_trigger = job->trigger;
 	st->last_exit = rep->exit_code;
 	st->syncs++;
+	if (job->n_domains == 0 && job->n_zones == 0)
+		prune(st, rep);
 	for (i = 0; i < rep->n; i++) {
 		const struct xfed_zone_report *r = &rep->zones[i];
 
@@ -113,25 +164,71 @@ xfed_status_next_retry(const struct xfed_daemon *d)
 	return next;
 }
 
-/* Zones whose retry time has come; their retry is consumed. */
+static bool
+is_pseudo(const struct xfed_zone_status *z)
+{
+	/* "(zone of NAME)": the name's zone could not be found. */
+	return z->zone[0] == '(';
+}
+
+/*
+ * Zones whose retry time has come; every due retry is consumed, so the
+ * loop never sees it due again.  A "(zone of NAME)" cannot be synced by
+ * zone: it asks for a full sync (*full), which also covers the others.
+ */
 char **
-xfed_status_due_zones(const struct xfed_daemon *d, uint64_t now, size_t *n)
+xfed_status_due_zones(const struct xfed_daemon *d, uint64_t now, size_t *n,
+    bool *full)
 {
 	char **zones = NULL;
 	size_t i;
 
 	*n = 0;
+	*full = false;
 	for (i = 0; i < d->status.n; i++) {
 		struct xfed_zone_status *z = &d->status.zones[i];
 
-		/* "(zone of NAME)": assignment failed, no zone to name. */
-		if (z->retry_at == 0 || z->retry_at > now || z->zone[0] == '(')
+		if (z->retry_at == 0 || z->retry_at > now)
 			continue;
 		z->retry_at = 0;
+		if (is_pseudo(z)) {
+			*full = true;
+			continue;
+		}
 		zones = xreallocarray(zones, *n + 1, sizeof(char *));
 		zones[(*n)++] = xstrdup(z->zone);
 	}
 	return zones;
+}
+
+/*
+ * The health check: 0 when every zone was last found in sync, else as a
+ * sync exits (2 wins over 3); XFED_STATUS_EXIT_UNKNOWN before the first
+ * sync has finished.
+ */
+int
+xfed_status_exit(const struct xfed_status *st)
+{
+	bool failed = false, limited = false;
+	size_t i;
+
+	if (st->last_sync == 0)
+		return XFED_STATUS_EXIT_UNKNOWN;
+	for (i = 0; i < st->n; i++) {
+		const char *r = st->zones[i].result;
+
+		if (r == NULL || strcmp(r, xfed_zone_result_name(
+		    XFED_ZONE_IN_SYNC)) == 0 || strcmp(r,
+		    xfed_zone_result_name(XFED_ZONE_CHANGED)) == 0)
+			continue;
+		if (strcmp(r, xfed_zone_result_name(XFED_ZONE_LIMIT)) == 0)
+			limited = true;
+		else
+			failed = true;
+	}
+	if (failed)
+		return XFED_EXIT_FAILED;
+	return limited ? XFED_EXIT_LIMIT : XFED_EXIT_OK;
 }
 
 void
@@ -139,12 +236,8 @@ xfed_status_clear(struct xfed_status *st)
 {
 	size_t i;
 
-	for (i = 0; i < st->n; i++) {
-		free(st->zones[i].zone);
-		free(st->zones[i].server);
-		free(st->zones[i].result);
-		free(st->zones[i].detail);
-	}
+	for (i = 0; i < st->n; i++)
+		zone_status_free(&st->zones[i]);
 	free(st->zones);
 	memset(st, 0, sizeof(*st));
 }
@@ -205,6 +298,8 @@ xfed_status_json(const struct xfed_daemon *d)
 	size_t i;
 
 	json_object_set_new(o, "config", json_string(d->config_path));
+	json_object_set_new(o, "now", time_json(xfed_wall_seconds()));
+	json_object_set_new(o, "exit", json_integer(xfed_status_exit(st)));
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_object_set_new(o, "started", time_json(st->started));
 	json_object_set_new(o, "syncing", json_boolean(st->syncing));
@@ -226,54 +321,6 @@ xfed_status_json(const struct xfed_daemon *d)
 		json_array_append_new(zones, zone_json(&st->zones[i]));
 	json_object_set_new(o, "zones", zones);
 	return o;
-}
-
-static const char *
-str_or(json_t *o, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s != NULL ? s : dflt;
-}
-
-char *
-xfed_status_text(json_t *s)
-{
-	char *text = NULL;
-	size_t len = 0, i;
-	FILE *f = open_memstream(&text, &len);
-	json_t *zones = json_object_get(s, "zones");
-
-	fprintf(f, "config:     %s\n", str_or(s, "config", "?"));
-	fprintf(f, "pid:        %lld\n", json_integer_value(
-	    json_object_get(s, "pid")));
-	fprintf(f, "started:    %s\n", str_or(s, "started", "-"));
-	fprintf(f, "state:      %s\n", json_is_true(json_object_get(s,
-	    "syncing")) ? "syncing" : "idle");
-	fprintf(f, "last sync:  %s (%s, exit %lld)\n", str_or(s, "last_sync",
-	    "never"), str_or(s, "last_trigger", "-"), json_integer_value(
-	    json_object_get(s, "last_exit")));
-	fprintf(f, "next sync:  %s\n", str_or(s, "next_sync", "on demand"));
-	fprintf(f, "counters:   %lld syncs, %lld update messages, "
-	    "%lld conflicts\n",
-	    json_integer_value(json_object_get(s, "syncs")),
-	    json_integer_value(json_object_get(s, "messages")),
-	    json_integer_value(json_object_get(s, "conflicts")));
-	if (json_array_size(zones) > 0)
-		fprintf(f, "\n%-32s %-16s %-20s %-20s %s\n", "ZONE", "RESULT",
-		    "LAST SYNC", "NEXT RETRY", "SERVER");
-	for (i = 0; i < json_array_size(zones); i++) {
-		json_t *z = json_array_get(zones, i);
-
-		fprintf(f, "%-32s %-16s %-20s %-20s %s\n",
-		    str_or(z, "zone", "?"), str_or(z, "result", "?"),
-		    str_or(z, "last_sync", "-"), str_or(z, "next_retry", "-"),
-		    str_or(z, "server", "?"));
-		if (json_object_get(z, "detail") != NULL)
-			fprintf(f, "    %s\n", str_or(z, "detail", ""));
-	}
-	fclose(f);
-	return text;
 }
 
 static void

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgdiff.h"
 #include "daemon.h"
 #include "log.h"
 #include "net.h"
@@ -58,6 +59,8 @@ xfed_job_free(struct xfed_job *job)
 	for (i = 0; i < job->n_zones; i++)
 		free(job->zones[i]);
 	free(job->zones);
+	free(job->config);
+	free(job->error);
 	free(job->text);
 	json_decref(job->result);
 	free(job);
@@ -114,47 +117,114 @@ report_json(const struct xfed_sync_report *rep)
 	return json_pack("{s:i, s:o}", "exit", rep->exit_code, "zones", zones);
 }
 
-/* Run one job; fills exit_code, text and result. */
-static void
-run_job(struct xfed_daemon *d, struct xfed_job *job)
+/*
+ * plan --config: load the candidate file here, on the worker, with the
+ * loader reload uses (and the same credentials), without swapping it in.
+ * NULL, with job->error and exit 1, when it is not a valid configuration
+ * or does not declare a domain the request names.
+ */
+static struct xfed_config *
+load_candidate(struct xfed_job *job, const struct xfed_config *running,
+    FILE *out)
 {
-	struct xfed_cfgref *ref = xfed_cfgref_get(d);
+	struct xfed_config *cfg = NULL;
+	struct xfed_cfgdiff diff;
+	const char *bad;
+	size_t len = 0;
+	FILE *err = open_memstream(&job->error, &len);
+
+	if (xfed_config_load(job->config, err, &cfg) != 0) {
+		fclose(err);
+		log_info("plan: candidate %s is not valid", job->config);
+		job->exit_code = XFED_EXIT_USAGE;
+		return NULL;
+	}
+	bad = xfed_sync_unknown_domain(cfg, job->domains, job->n_domains);
+	if (bad != NULL)
+		fprintf(err, "domain \"%s\" is not in %s", bad, job->config);
+	fclose(err);
+	if (bad != NULL) {
+		xfed_config_free(cfg);
+		job->exit_code = XFED_EXIT_USAGE;
+		return NULL;
+	}
+	free(job->error);
+	job->error = NULL;
+	/* What a reload of this file would change, before its plan. */
+	fprintf(out, "; candidate %s\n", job->config);
+	xfed_cfgdiff(running, cfg, &diff);
+	xfed_cfgdiff_print(out, "; ", &diff);
+	job->result = json_pack("{s:s, s:o}", "config", job->config,
+	    "domains", xfed_cfgdiff_json(&diff));
+	xfed_cfgdiff_clear(&diff);
+	return cfg;
+}
+
+static void
+run_sync(struct xfed_daemon *d, struct xfed_job *job,
+    const struct xfed_config *cfg, bool candidate, FILE *out)
+{
 	struct xfed_sync_report rep;
 	struct xfed_sync_opts so = {
 		.trigger = job->trigger,
 		.dry_run = job->kind == XFED_JOB_PLAN,
+		.plan_out = out,
 		.domains = job->domains, .n_domains = job->n_domains,
 		.zones = job->zones, .n_zones = job->n_zones,
 		.force = job->force, .uid = job->uid,
 		.cancel = &d->stopping,
-		.flap = &d->flap,
+		/* A file not in force must not touch the running memory. */
+		.flap = candidate ? NULL : &d->flap,
 	};
-	size_t len = 0;
-	FILE *out = open_memstream(&job->text, &len);
 	char *metrics = NULL;
+	json_t *res;
 
-	so.plan_out = out;
-	xfed_sync_run(ref->cfg, d->audit, &so, &rep);
+	xfed_sync_run(cfg, d->audit, &so, &rep);
 	xfed_sync_report_print(out, &rep);
-	fclose(out);
 	/* Failures as warnings; with -v every other zone's line too. */
 	xfed_sync_report_log(&rep);
 	if (job->kind == XFED_JOB_SYNC)
 		xfed_sync_outcome_log(job->trigger, &rep);
 	job->exit_code = rep.exit_code;
-	job->result = report_json(&rep);
+	res = report_json(&rep);
+	if (job->result != NULL)
+		json_object_update(job->result, res);
+	else
+		job->result = json_incref(res);
+	json_decref(res);
 	if (job->kind == XFED_JOB_SYNC) {
 		pthread_mutex_lock(&d->lock);
-		xfed_status_record(d, job, &rep, ref->cfg->interval);
-		if (ref->cfg->metrics_file != NULL)
+		xfed_status_record(d, job, &rep, cfg->interval);
+		if (cfg->metrics_file != NULL)
 			metrics = xfed_metrics_render(&d->status);
 		pthread_mutex_unlock(&d->lock);
 	}
 	/* File I/O outside the lock the main loop needs. */
 	if (metrics != NULL)
-		xfed_metrics_write(ref->cfg->metrics_file, metrics);
+		xfed_metrics_write(cfg->metrics_file, metrics);
 	free(metrics);
 	xfed_sync_report_clear(&rep);
+}
+
+/* Run one job; fills exit_code, text and result (or error). */
+static void
+run_job(struct xfed_daemon *d, struct xfed_job *job)
+{
+	struct xfed_cfgref *ref = xfed_cfgref_get(d);
+	struct xfed_config *candidate = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&job->text, &len);
+
+	if (job->config != NULL &&
+	    (candidate = load_candidate(job, ref->cfg, out)) == NULL) {
+		fclose(out);
+		xfed_cfgref_put(d, ref);
+		return;
+	}
+	run_sync(d, job, candidate != NULL ? candidate : ref->cfg,
+	    candidate != NULL, out);
+	fclose(out);
+	xfed_config_free(candidate);
 	xfed_cfgref_put(d, ref);
 }
 

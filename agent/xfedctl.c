@@ -2,11 +2,13 @@
  * xfedctl: control and audit tool for xfedd.  The commands come from one
  * table, which also produces the help text, so usage and code cannot drift.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -49,12 +51,12 @@ static int	cmd_check_config(struct ctl *, int, char **);
 static const struct command commands[] = {
 	{ "sync", "[--force] [DOMAIN...]", "resync now (all domains or those "
 	    "named), wait, print what changed", cmd_sync },
-	{ "plan", "[DOMAIN...]", "show what a sync would change, send "
-	    "nothing", cmd_plan },
-	{ "status", "", "daemon state: last sync per zone, next sync, "
-	    "counters", cmd_simple },
-	{ "reload", "", "reload the configuration (as SIGHUP) and report "
-	    "whether it was accepted", cmd_simple },
+	{ "plan", "[--config FILE] [DOMAIN...]", "show what a sync would "
+	    "change (of FILE: without loading it), send nothing", cmd_plan },
+	{ "status", "", "per-zone result, last success, next retry; exit 0 "
+	    "only if all in sync", cmd_simple },
+	{ "reload", "", "reload the configuration (as SIGHUP); say whether "
+	    "it was accepted and which domains changed", cmd_simple },
 	{ "reopen", "", "reopen the audit log (as SIGUSR1)", cmd_simple },
 	{ "log", "[--since T] [--until T] [--zone Z] [--domain D] [--event E] "
 	    "[--follow] [--verify] [FILE...]", "read or verify the audit log "
@@ -83,7 +85,9 @@ usage(FILE *f)
 		fprintf(f, "  %-13s %-22s %s\n", c->name, c->args, c->help);
 	fprintf(f, "\nexit status of sync: 0 in sync, 1 usage error or "
 	    "xfedd unreachable, 2 a zone\ncould not be brought in sync, 3 "
-	    "max-deletes refused a change.\n");
+	    "max-deletes refused a change.\n"
+	    "status exits the same way for the zones' last results (2 also "
+	    "for a conflict),\nand 4 when no sync has finished yet.\n");
 }
 
 /*
@@ -103,7 +107,7 @@ socket_path(struct ctl *ctl)
 /* Send one request and print the answer; returns the exit status. */
 static int
 call(struct ctl *ctl, const char *command, char **args, size_t n, bool force,
-    uint64_t timeout_ms)
+    const char *config, uint64_t timeout_ms)
 {
 	char *path = socket_path(ctl), *line, *raw = NULL, err[512];
 	json_t *resp = NULL;
@@ -112,7 +116,7 @@ call(struct ctl *ctl, const char *command, char **args, size_t n, bool force,
 
 	if (path == NULL)
 		return XFED_EXIT_USAGE;
-	line = xfed_ctl_format_request(command, args, n, force);
+	line = xfed_ctl_format_request_config(command, args, n, force, config);
 	if (xfed_ctl_call(path, line, timeout_ms, &resp, &raw, err,
 	    sizeof(err)) != 0) {
 		fprintf(stderr, "xfedctl: %s\n", err);
@@ -127,7 +131,11 @@ call(struct ctl *ctl, const char *command, char **args, size_t n, bool force,
 		printf("%s\n", raw);
 	else if (text != NULL)
 		fputs(text, stdout);
-	if (!ctl->json && error != NULL)
+	/* A candidate's problems are "FILE:LINE: message" lines, as is. */
+	if (!ctl->json && error != NULL && config != NULL &&
+	    strncmp(error, config, strlen(config)) == 0)
+		fputs(error, stderr);
+	else if (!ctl->json && error != NULL)
 		fprintf(stderr, "xfedctl: %s: %s", command, error);
 	if (!ctl->json && error != NULL && error[strlen(error) - 1] != '\n')
 		fputc('\n', stderr);
@@ -155,22 +163,70 @@ cmd_sync(struct ctl *ctl, int argc, char **argv)
 			return XFED_EXIT_USAGE;
 		}
 	}
-	return call(ctl, "sync", argv + i, (size_t)(argc - i), force,
+	return call(ctl, "sync", argv + i, (size_t)(argc - i), force, NULL,
 	    SYNC_TIMEOUT_MS);
 }
 
+/* The daemon has another working directory: send an absolute name. */
+static char *
+absolute(const char *path)
+{
+	char *cwd, *abs;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if ((cwd = getcwd(NULL, 0)) == NULL) {
+		fprintf(stderr, "xfedctl: plan: %s: cannot tell the current "
+		    "directory (%s); give an absolute file name\n", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (asprintf(&abs, "%s/%s", cwd, path) == -1)
+		abs = NULL;
+	free(cwd);
+	return abs;
+}
+
+/*
+ * plan [--config FILE | -c FILE] [DOMAIN...]: with a file, the daemon
+ * plans that candidate (with the secrets it holds) instead of the running
+ * configuration, and does not load it.
+ */
 static int
 cmd_plan(struct ctl *ctl, int argc, char **argv)
 {
-	for (int k = 1; k < argc; k++) {
+	char *config = NULL;
+	int i = 1, rc;
+
+	if (i < argc && (strcmp(argv[i], "--config") == 0 ||
+	    strcmp(argv[i], "-c") == 0)) {
+		if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+			fprintf(stderr, "xfedctl: plan: %s needs a file name\n",
+			    argv[i]);
+			return XFED_EXIT_USAGE;
+		}
+		if ((config = absolute(argv[i + 1])) == NULL)
+			return XFED_EXIT_USAGE;
+		i += 2;
+	} else if (i < argc && strncmp(argv[i], "--config=", 9) == 0 &&
+	    argv[i][9] != '\0') {
+		if ((config = absolute(argv[i] + 9)) == NULL)
+			return XFED_EXIT_USAGE;
+		i++;
+	}
+	for (int k = i; k < argc; k++) {
 		if (argv[k][0] == '-') {
-			fprintf(stderr, "xfedctl: plan: unknown option %s\n",
+			fprintf(stderr, "xfedctl: plan: unknown option %s "
+			    "(usage: plan [--config FILE] [DOMAIN...])\n",
 			    argv[k]);
+			free(config);
 			return XFED_EXIT_USAGE;
 		}
 	}
-	return call(ctl, "plan", argv + 1, (size_t)(argc - 1), false,
+	rc = call(ctl, "plan", argv + i, (size_t)(argc - i), false, config,
 	    SYNC_TIMEOUT_MS);
+	free(config);
+	return rc;
 }
 
 static int
@@ -180,7 +236,7 @@ cmd_simple(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "xfedctl: %s takes no argument\n", argv[0]);
 		return XFED_EXIT_USAGE;
 	}
-	return call(ctl, argv[0], NULL, 0, false, QUICK_TIMEOUT_MS);
+	return call(ctl, argv[0], NULL, 0, false, NULL, QUICK_TIMEOUT_MS);
 }
 
 /* {"file": ..., "valid": true|false, "errors": ["FILE:LINE: message", ...]} */

@@ -126,6 +126,8 @@ _xfedctl()
 		if [[ $cur == -* ]]; then
 			[ "$cmd" = sync ] &&
 				mapfile -t COMPREPLY < <(compgen -W "--force" -- "$cur")
+			[ "$cmd" = plan ] &&
+				mapfile -t COMPREPLY < <(compgen -W "--config" -- "$cur")
 		else
 			mapfile -t COMPREPLY < <(compgen -W \
 				"$(_xfedctl_domains "$(_xfedctl_config)")" -- "$cur")

@@ -30,6 +30,9 @@ same_request(const struct xfed_ctl_request *a,
 	if (a->command != b->command || a->force != b->force ||
 	    a->n_args != b->n_args)
 		return false;
+	if ((a->config == NULL) != (b->config == NULL) ||
+	    (a->config != NULL && strcmp(a->config, b->config) != 0))
+		return false;
 	for (i = 0; i < a->n_args; i++)
 		if (strcmp(a->args[i], b->args[i]) != 0)
 			return false;
@@ -43,8 +46,9 @@ round_trip(const struct xfed_ctl_request *req)
 	char err[256], *line;
 	size_t len;
 
-	line = xfed_ctl_format_request(xfed_ctl_command_name(req->command),
-	    req->args, req->n_args, req->force);
+	line = xfed_ctl_format_request_config(
+	    xfed_ctl_command_name(req->command), req->args, req->n_args,
+	    req->force, req->config);
 	if (line == NULL)
 		abort();
 	len = strlen(line);

@@ -14,6 +14,7 @@
 #define XFED_CONTROL_MAX_REQUEST	65536
 #define XFED_CONTROL_MAX_ARGS	10000
 #define XFED_CONTROL_TIMEOUT_MS	5000
+#define XFED_CONTROL_MAX_PATH	4096
 
 enum xfed_ctl_command {
 	XFED_CTL_SYNC,
@@ -28,6 +29,7 @@ struct xfed_ctl_request {
 	char			**args;
 	size_t			 n_args;
 	bool			 force;
+	char			*config;	/* plan: candidate, or NULL */
 };
 
 /*
@@ -41,6 +43,9 @@ void	 xfed_ctl_request_clear(struct xfed_ctl_request *req);
 /* Build a request line (with its newline), malloc'd. */
 char	*xfed_ctl_format_request(const char *command, char * const *args,
 	    size_t n, bool force);
+/* The same with a candidate configuration file (plan only), or NULL. */
+char	*xfed_ctl_format_request_config(const char *command,
+	    char * const *args, size_t n, bool force, const char *config);
 
 /* A response line (with newline), malloc'd; result may be NULL (stolen). */
 char	*xfed_ctl_format_response(bool ok, int exit_code, const char *text,

@@ -43,14 +43,23 @@ struct xfed_job {
 	char			**zones;
 	size_t			 n_zones;
 	bool			 force;
+	char			*config;	/* plan: candidate, owned */
 	long			 uid;		/* requester, -1: none */
 	int			 client;	/* waiting client id, -1: none */
 	/* Filled in by the worker. */
 	int			 exit_code;
+	char			*error;		/* why the job could not run */
 	char			*text;
 	json_t			*result;
 	struct xfed_job		*next;
 };
+
+/*
+ * xfedctl status exits as sync does (XFED_EXIT_*: 0 every zone in sync, 2
+ * some zone failed or in conflict, 3 some zone refused by max-deletes), or
+ * with this when no sync has finished yet: nothing is known.
+ */
+#define XFED_STATUS_EXIT_UNKNOWN	4
 
 /* Per zone, what the last syncs found. */
 struct xfed_zone_status {
@@ -101,8 +110,9 @@ struct xfed_daemon {
 
 /* daemon.c */
 int	xfed_daemon_run(const char *config_path, bool foreground);
+/* On success, *changes (when not NULL) says which domains changed. */
 int	xfed_daemon_reload(struct xfed_daemon *d, const char *trigger,
-	    long uid, char **errors);
+	    long uid, char **errors, json_t **changes);
 /* Reopen the audit log (rotation) and say who asked, in the new file. */
 int	xfed_daemon_reopen(struct xfed_daemon *d, const char *trigger,
 	    long uid);
@@ -120,14 +130,17 @@ void	xfed_cfgref_put(struct xfed_daemon *d, struct xfed_cfgref *ref);
 void	xfed_status_record(struct xfed_daemon *d, const struct xfed_job *job,
 	    const struct xfed_sync_report *rep, uint64_t interval);
 json_t	*xfed_status_json(const struct xfed_daemon *d);
-char	*xfed_status_text(json_t *status);
 uint64_t xfed_status_next_retry(const struct xfed_daemon *d);
 char	**xfed_status_due_zones(const struct xfed_daemon *d, uint64_t now,
-	    size_t *n);
+	    size_t *n, bool *full);
+int	xfed_status_exit(const struct xfed_status *st);
 void	xfed_status_clear(struct xfed_status *st);
 char	*xfed_metrics_render(const struct xfed_status *st);
 /* Not under d->lock: writes the file rendered above. */
 int	xfed_metrics_write(const char *path, const char *text);
+
+/* statustext.c: status for humans, with times relative to now */
+char	*xfed_status_text(json_t *status);
 
 /* control.c: the socket and its clients (main thread only) */
 #define XFED_CONTROL_MAX_CLIENTS	64

@@ -167,11 +167,9 @@ silent_port=$(named_free_port)
 python3 "$XFED_ROOT/tests/tools/silent_server.py" "$silent_port" &
 silent_pid=$!
 at_exit "kill $silent_pid 2>/dev/null || true"
-# Listening, or the sync meets a closed port and does not hang at all.
-for _ in $(seq 50); do
-	[ -n "$(ss -Hlnt "sport = :$silent_port" 2>/dev/null)" ] && break
-	sleep 0.1
-done
+# Python may take more than a moment to start on a loaded machine.
+wait_for "the silent server listens" \
+	'(: <>"/dev/tcp/127.0.0.1/$silent_port") 2>/dev/null'
 cat >>"$conf" <<EOF
 server "silent" {
   address  = "127.0.0.1"

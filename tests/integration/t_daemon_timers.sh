@@ -96,7 +96,8 @@ EOF
 assert_exit 0 "reload with a zone the server does not serve" \
 	xfedctl -s "$sock" reload
 sleep 1
-assert_exit 0 "status" xfedctl -s "$sock" --json status
+assert_exit 2 "status: a failed zone makes it exit 2" \
+	xfedctl -s "$sock" --json status
 assert_eq "failed zone has a next retry" yes "$(printf '%s' "$OUT" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)["result"]

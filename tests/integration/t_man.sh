@@ -245,6 +245,8 @@ assert_eq "completion: domains for plan, --config=FILE" "fabrikam.com" \
 	"$(complete_words xfedctl --config = "$tmp/c.conf" plan f)"
 assert_eq "completion: sync --force" "--force" \
 	"$(complete_words xfedctl -c "$tmp/c.conf" sync --f)"
+assert_eq "completion: plan --config" "--config" \
+	"$(complete_words xfedctl plan --c)"
 assert_eq "completion: log options" \
 	"--domain --event --file --follow --since --until --verify --zone" \
 	"$(complete_words xfedctl log --)"
