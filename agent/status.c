@@ -73,7 +73,11 @@ record_zone(struct xfed_zone_status *z, const struct xfed_zone_report *r,
 	z->syncs++;
 	z->messages += r->messages;
 	z->conflicts += r->conflicts;
-	if (r->result == XFED_ZONE_FAILED) {
+	/*
+	 * A zone held back waits for a target in another zone: retried like
+	 * a failure, so it follows soon once that zone recovers.
+	 */
+	if (r->result == XFED_ZONE_FAILED || r->result == XFED_ZONE_HELD) {
 		z->failures++;
 		z->retry_at = xfed_now_ms() + retry_delay(z->failures, interval);
 		return;
