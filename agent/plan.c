@@ -824,6 +824,7 @@ struct gate {
 	char		*first;		/* "a.: reason" of the first held */
 	size_t		 nheld;
 	bool		 pending;	/* a target is not known yet */
+	bool		 nomem;
 };
 
 static void
@@ -836,7 +837,8 @@ gate_target(const struct pass *ps, const struct rrset *srv, ldns_rr *rr,
 	ldns_dname2canonical(t);
 	switch (target_state(ps, srv, t, &why)) {
 	case XFED_TARGET_READY:
-		ldns_rr_list_push_rr(g->keep, rr);
+		if (!ldns_rr_list_push_rr(g->keep, rr))
+			g->nomem = true;
 		break;
 	case XFED_TARGET_PENDING:
 		g->pending = true;
@@ -879,7 +881,7 @@ gate_srv(struct pass *ps, const struct xfed_owned *o, const ldns_rdf *name,
     ldns_rr_list **keep)
 {
 	struct rrset srv = live_rrset(ps->lv, name, LDNS_RR_TYPE_SRV);
-	struct gate g = { NULL, NULL, NULL, NULL, 0, false };
+	struct gate g = { NULL, NULL, NULL, NULL, 0, false, false };
 	size_t i, n = ldns_rr_list_rr_count(o->rrs);
 	char *reason, *was;
 	int rc = XFED_OK;
@@ -889,7 +891,10 @@ gate_srv(struct pass *ps, const struct xfed_owned *o, const ldns_rdf *name,
 		return XFED_ENOMEM;
 	for (i = 0; i < n; i++)
 		gate_target(ps, &srv, ldns_rr_list_rr(o->rrs, i), &g);
-	if (g.pending) {
+	if (g.nomem) {
+		rc = XFED_ENOMEM;
+		ldns_rr_list_free(g.keep);
+	} else if (g.pending) {
 		ps->plan->n_pending++;
 		ldns_rr_list_free(g.keep);
 	} else if (g.held == NULL) {
@@ -1000,19 +1005,25 @@ use_find(const struct xfed_plan *plan, const ldns_rdf *host)
 	return bsearch(&key, plan->uses, plan->n_uses, sizeof(key), use_cmp);
 }
 
-static void
+/* Room for every use was made by collect_uses. */
+static int
 use_add(struct xfed_plan *plan, const ldns_rr *srv)
 {
 	struct xfed_srv_use *u;
 
 	if (ldns_rr_rd_count(srv) != 4)
-		return;
-	plan->uses = xreallocarray(plan->uses, plan->n_uses + 1,
-	    sizeof(*plan->uses));
-	u = &plan->uses[plan->n_uses++];
+		return XFED_OK;
+	u = &plan->uses[plan->n_uses];
 	u->target = ldns_rdf_clone(ldns_rr_rdf(srv, 3));
 	u->owner = ldns_rdf_clone(ldns_rr_owner(srv));
+	if (u->target == NULL || u->owner == NULL) {
+		ldns_rdf_deep_free(u->target);
+		ldns_rdf_deep_free(u->owner);
+		return XFED_ENOMEM;
+	}
 	ldns_dname2canonical(u->target);
+	plan->n_uses++;
+	return XFED_OK;
 }
 
 static int
@@ -1044,40 +1055,21 @@ replaces_srv(const struct xfed_change *ch)
  * Any SRV record counts, xfed's or not: a host named by someone's record
  * keeps its addresses.
  */
-static void
-collect_uses(struct xfed_plan *plan, const struct live *lv)
+static bool
+is_srv_of_class(const ldns_rr *rr, ldns_rr_class cls)
 {
-	const ldns_rdf **gone;
-	const ldns_rdf *owner;
-	size_t i, k, ngone = 0, j;
+	return ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV &&
+	    ldns_rr_get_class(rr) == cls;
+}
 
-	gone = xcalloc(plan->n_changes + 1, sizeof(*gone));
-	for (i = 0; i < plan->n_changes; i++)
-		if (replaces_srv(&plan->changes[i]))
-			gone[ngone++] = plan->changes[i].name;
-	qsort(gone, ngone, sizeof(*gone), rdf_ptr_cmp);
-	for (i = 0; i < lv->n; i++) {
-		if (ldns_rr_get_type(lv->rr[i].canon) != LDNS_RR_TYPE_SRV)
-			continue;
-		owner = ldns_rr_owner(lv->rr[i].canon);
-		if (ngone == 0 || bsearch(&owner, gone, ngone, sizeof(*gone),
-		    rdf_ptr_cmp) == NULL)
-			use_add(plan, lv->rr[i].canon);
-	}
-	free(gone);
-	for (i = 0; i < plan->n_changes; i++)
-		for (k = 0; k < ldns_rr_list_rr_count(
-		    plan->changes[i].update); k++) {
-			const ldns_rr *rr = ldns_rr_list_rr(
-			    plan->changes[i].update, k);
+/* Sorted by target, one entry per target: all a removal needs to know. */
+static void
+uses_unique(struct xfed_plan *plan)
+{
+	size_t i, j;
 
-			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SRV &&
-			    ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN)
-				use_add(plan, rr);
-		}
 	if (plan->n_uses < 2)
 		return;
-	/* One entry per target is all a removal needs to know. */
 	qsort(plan->uses, plan->n_uses, sizeof(*plan->uses), use_cmp);
 	for (i = 1, j = 0; i < plan->n_uses; i++) {
 		if (use_cmp(&plan->uses[i], &plan->uses[j]) == 0) {
@@ -1088,6 +1080,54 @@ collect_uses(struct xfed_plan *plan, const struct live *lv)
 		plan->uses[++j] = plan->uses[i];
 	}
 	plan->n_uses = j + 1;
+}
+
+/*
+ * The SRV targets of the zone once the plan is applied: every live SRV
+ * record whose RRset the plan leaves alone, and every SRV record it adds.
+ * Any SRV record counts, xfed's or not: a host named by someone's record
+ * keeps its addresses.
+ */
+static int
+collect_uses(struct xfed_plan *plan, const struct live *lv)
+{
+	const ldns_rdf **gone;
+	const ldns_rdf *owner;
+	const ldns_rr_list *up;
+	size_t i, k, ngone = 0, room = 0;
+	int rc = XFED_OK;
+
+	gone = xcalloc(plan->n_changes + 1, sizeof(*gone));
+	for (i = 0; i < lv->n; i++)
+		room += ldns_rr_get_type(lv->rr[i].canon) == LDNS_RR_TYPE_SRV;
+	for (i = 0; i < plan->n_changes; i++) {
+		up = plan->changes[i].update;
+		for (k = 0; k < ldns_rr_list_rr_count(up); k++)
+			room += is_srv_of_class(ldns_rr_list_rr(up, k),
+			    LDNS_RR_CLASS_IN);
+		if (replaces_srv(&plan->changes[i]))
+			gone[ngone++] = plan->changes[i].name;
+	}
+	plan->uses = xcalloc(room + 1, sizeof(*plan->uses));
+	qsort(gone, ngone, sizeof(*gone), rdf_ptr_cmp);
+	for (i = 0; i < lv->n && rc == XFED_OK; i++) {
+		if (ldns_rr_get_type(lv->rr[i].canon) != LDNS_RR_TYPE_SRV)
+			continue;
+		owner = ldns_rr_owner(lv->rr[i].canon);
+		if (ngone == 0 || bsearch(&owner, gone, ngone, sizeof(*gone),
+		    rdf_ptr_cmp) == NULL)
+			rc = use_add(plan, lv->rr[i].canon);
+	}
+	free(gone);
+	for (i = 0; i < plan->n_changes && rc == XFED_OK; i++) {
+		up = plan->changes[i].update;
+		for (k = 0; k < ldns_rr_list_rr_count(up) && rc == XFED_OK; k++)
+			if (is_srv_of_class(ldns_rr_list_rr(up, k),
+			    LDNS_RR_CLASS_IN))
+				rc = use_add(plan, ldns_rr_list_rr(up, k));
+	}
+	uses_unique(plan);
+	return rc;
 }
 
 /*
@@ -1312,10 +1352,8 @@ plan_names(struct pass *ps, const struct xfed_owned *names, size_t n)
 			sorted[k++] = &names[i];
 	qsort(sorted, k, sizeof(*sorted), owned_name_cmp);
 	rc = plan_removals(ps, sorted, k, false);
-	if (rc == XFED_OK) {
-		collect_uses(ps->plan, ps->lv);
+	if (rc == XFED_OK && (rc = collect_uses(ps->plan, ps->lv)) == XFED_OK)
 		rc = plan_removals(ps, sorted, k, true);
-	}
 	free(sorted);
 	return rc;
 }
