@@ -82,6 +82,15 @@ primary_add(struct primary *pr, const struct xfed_peer *p)
 		pr->addr[pr->n++] = *p;
 }
 
+/* A configured server's own bounds on zone transfers. */
+static void
+server_bounds(const struct xfed_server *s, struct xfed_peer *p)
+{
+	p->xfr_max_records = s->xfr_max_records;
+	p->xfr_max_size = s->xfr_max_size;
+	p->xfr_timeout = s->xfr_timeout;
+}
+
 /*
  * A configured server: an IP literal, or a host name resolved here to
  * every address it has (tried in turn when one does not answer).
@@ -98,6 +107,7 @@ server_peer(const struct xfed_server *s, struct primary *pr, char *why,
 	pr->n = 0;
 	if (xfed_peer_init(&p, s->address, s->port, s->key, s->transport,
 	    s->timeout, s->retries) == 0) {
+		server_bounds(s, &p);
 		primary_add(pr, &p);
 		return 0;
 	}
@@ -110,8 +120,10 @@ server_peer(const struct xfed_server *s, struct primary *pr, char *why,
 		if (getnameinfo(a->ai_addr, a->ai_addrlen, ip, sizeof(ip),
 		    NULL, 0, NI_NUMERICHOST) == 0 &&
 		    xfed_peer_init(&p, ip, s->port, s->key, s->transport,
-		    s->timeout, s->retries) == 0)
+		    s->timeout, s->retries) == 0) {
+			server_bounds(s, &p);
 			primary_add(pr, &p);
+		}
 	}
 	freeaddrinfo(ai);
 	if (pr->n > 0)
