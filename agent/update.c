@@ -250,6 +250,30 @@ count_rrs(const struct xfed_plan *plan, struct batch b, bool added)
 	return n;
 }
 
+/*
+ * A message that could not be built or signed (larger than a DNS message
+ * once signed, or not renderable) never left: its log and audit record
+ * say so, and speak of no attempt and no timeout.
+ */
+static bool
+never_sent(const struct xfed_exchange *ex)
+{
+	return ex->status == XFED_ETOOBIG || ex->status == XFED_EINVAL;
+}
+
+static void
+explain_unsent(const struct xfed_peer *peer, struct xfed_exchange *ex)
+{
+	ex->attempts = 0;
+	if (ex->status == XFED_ETOOBIG)
+		snprintf(ex->detail, sizeof(ex->detail), "%s: not sent: the "
+		    "UPDATE message would be larger than %u octets once "
+		    "signed", peer->label, XFED_DNS_MAX_MSG);
+	else
+		snprintf(ex->detail, sizeof(ex->detail), "%s: not sent: the "
+		    "UPDATE message could not be built", peer->label);
+}
+
 /* The journal's one line per UPDATE, for those who never open the audit log. */
 static void
 journal_update(const struct xfed_peer *peer, const struct xfed_plan *plan,
@@ -258,7 +282,11 @@ journal_update(const struct xfed_peer *peer, const struct xfed_plan *plan,
 	char *zone = ldns_rdf2str(plan->zone);
 	const char *what = outcome_name(ex);
 
-	if (ex->status == 0 || ex->status == XFED_ERCODE)
+	if (never_sent(ex))
+		log_warnx("update %s: +%zu -%zu %s", zone,
+		    count_rrs(plan, b, true), count_rrs(plan, b, false),
+		    ex->detail);
+	else if (ex->status == 0 || ex->status == XFED_ERCODE)
 		log_info("update %s at %s: +%zu -%zu %s (%u attempt%s, %llu ms)",
 		    zone, peer->label, count_rrs(plan, b, true),
 		    count_rrs(plan, b, false), what, ex->attempts,
@@ -308,6 +336,8 @@ send_batch(const struct xfed_peer *peer, const struct xfed_plan *plan,
 	rc = xfed_dns_exchange(peer, pkt, &ex);
 	xfed_net_set_cancel_fd(cancel);
 	ldns_pkt_free(pkt);
+	if (never_sent(&ex))
+		explain_unsent(peer, &ex);
 	res->messages++;
 	audit_update(audit, peer, shared, &ex);
 	json_decref(shared);
