@@ -1506,6 +1506,14 @@ conv_server(struct where *w, struct xfed_server *s)
 		    "udp, tcp", t);
 	s->timeout = get_int(w, "timeout", 1, 300, &v) ? (unsigned)v : 3;
 	s->retries = get_int(w, "retries", 0, 10, &v) ? (unsigned)v : 2;
+	s->xfr_max_records = get_int(w, "max-transfer-records", 1,
+	    XFED_XFR_RECORDS_MAX, &v) ? (unsigned long)v :
+	    XFED_XFR_RECORDS_DEFAULT;
+	s->xfr_max_size = get_int(w, "max-transfer-size", 65536,
+	    XFED_XFR_SIZE_MAX, &v) ? (unsigned long long)v :
+	    XFED_XFR_SIZE_DEFAULT;
+	s->xfr_timeout = get_int(w, "transfer-timeout", 1, 86400, &v) ?
+	    (unsigned)v : XFED_XFR_TIMEOUT_DEFAULT;
 }
 
 static void
@@ -1975,6 +1983,11 @@ new_root(void)
 		CFG_STR("transport", "auto", CFGF_NONE),
 		CFG_INT("timeout", 3, CFGF_NONE),
 		CFG_INT("retries", 2, CFGF_NONE),
+		CFG_INT("max-transfer-records", XFED_XFR_RECORDS_DEFAULT,
+		    CFGF_NONE),
+		CFG_INT("max-transfer-size", XFED_XFR_SIZE_DEFAULT, CFGF_NONE),
+		CFG_INT("transfer-timeout", XFED_XFR_TIMEOUT_DEFAULT,
+		    CFGF_NONE),
 		CFG_END()
 	};
 	cfg_opt_t proxy_opts[] = {

@@ -31,6 +31,9 @@ xfed_peer_init(struct xfed_peer *peer, const char *ip, uint16_t port,
 	peer->transport = transport;
 	peer->timeout = timeout > 0 ? timeout : 1;
 	peer->retries = retries;
+	peer->xfr_max_records = XFED_XFR_RECORDS_DEFAULT;
+	peer->xfr_max_size = XFED_XFR_SIZE_DEFAULT;
+	peer->xfr_timeout = XFED_XFR_TIMEOUT_DEFAULT;
 	return 0;
 }
 

@@ -75,6 +75,16 @@ xfed_net_cancel_fd(void)
 }
 
 int
+xfed_net_cancelled(void)
+{
+	struct pollfd pfd = { .fd = cancel_fd, .events = POLLIN };
+
+	if (cancel_fd < 0)
+		return 0;
+	return poll(&pfd, 1, 0) > 0 ? XFED_ECANCELED : 0;
+}
+
+int
 xfed_net_pause(unsigned ms)
 {
 	struct pollfd pfd = { .fd = cancel_fd, .events = POLLIN };

@@ -368,6 +368,47 @@ prereq_as_read(ldns_rr_list *prereq, const struct rrset *s,
 	return XFED_OK;
 }
 
+/*
+ * The TXT RRset beside an owned name is where ownership is proven, and
+ * others may keep their own TXT records there.  As long as it is small,
+ * the prerequisite is the RRset exactly as read (RFC 2136 2.4.2), which
+ * catches everything: our marker removed, another owner's marker added,
+ * the foreign records' TTL changed (a marker we add takes that TTL).
+ *
+ * But a value-dependent prerequisite carries the whole RRset, and a
+ * co-tenant's TXT can hold 64 KB that the server accepts: every change at
+ * that name would then exceed the message, for good.  Past TXT_GUARD_MAX
+ * octets of RDATA the prerequisite becomes "a TXT RRset exists" (2.4.1),
+ * whose size does not depend on anyone's data.  What it still catches:
+ * the TXT RRset gone (our marker and everything beside it).  What it no
+ * longer catches, in the moment between read and update, is a lone marker
+ * swapped beside foreign data; the owned RRsets keep their value-dependent
+ * prerequisites, so any change to the records themselves still fails the
+ * update, and the next read sees the markers as they are.
+ */
+#define TXT_GUARD_MAX	2048
+
+static size_t
+rrset_rdata_size(const struct rrset *s)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < s->n; i++)
+		for (k = 0; k < ldns_rr_rd_count(s->rr[i].orig); k++)
+			n += ldns_rdf_size(ldns_rr_rdf(s->rr[i].orig, k));
+	return n;
+}
+
+static int
+prereq_txt(ldns_rr_list *prereq, const struct rrset *txt,
+    const ldns_rdf *name)
+{
+	if (rrset_rdata_size(txt) <= TXT_GUARD_MAX)
+		return prereq_as_read(prereq, txt, name, LDNS_RR_TYPE_TXT);
+	return push(prereq, meta_rr(name, LDNS_RR_TYPE_TXT,
+	    LDNS_RR_CLASS_ANY));
+}
+
 static int
 change_init(struct xfed_change *ch, const ldns_rdf *name,
     enum xfed_phase phase)
@@ -698,8 +739,7 @@ guard_name(struct xfed_change *ch, const struct rrset *txt)
 {
 	int rc;
 
-	if ((rc = prereq_as_read(ch->prereq, txt, ch->name,
-	    LDNS_RR_TYPE_TXT)) != XFED_OK)
+	if ((rc = prereq_txt(ch->prereq, txt, ch->name)) != XFED_OK)
 		return rc;
 	return push(ch->prereq, meta_rr(ch->name, LDNS_RR_TYPE_CNAME,
 	    LDNS_RR_CLASS_NONE));
@@ -1200,8 +1240,7 @@ plan_removal(struct pass *ps, const ldns_rdf *name)
 	}
 	txt = live_rrset(lv, ch.name, LDNS_RR_TYPE_TXT);
 	if (rc == XFED_OK)
-		rc = prereq_as_read(ch.prereq, &txt, ch.name,
-		    LDNS_RR_TYPE_TXT);
+		rc = prereq_txt(ch.prereq, &txt, ch.name);
 	/* The marker alone goes: other TXT records there are not ours. */
 	for (i = 0; i < txt.n && rc == XFED_OK; i++) {
 		if (xfed_marker_match(txt.rr[i].orig, ps->owner, NULL) != 1)

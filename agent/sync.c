@@ -83,6 +83,15 @@ primary_add(struct primary *pr, const struct xfed_peer *p)
 		pr->addr[pr->n++] = *p;
 }
 
+/* A configured server's own bounds on zone transfers. */
+static void
+server_bounds(const struct xfed_server *s, struct xfed_peer *p)
+{
+	p->xfr_max_records = s->xfr_max_records;
+	p->xfr_max_size = s->xfr_max_size;
+	p->xfr_timeout = s->xfr_timeout;
+}
+
 /*
  * A configured server: an IP literal, or a host name resolved here to
  * every address it has (tried in turn when one does not answer).
@@ -99,6 +108,7 @@ server_peer(const struct xfed_server *s, struct primary *pr, char *why,
 	pr->n = 0;
 	if (xfed_peer_init(&p, s->address, s->port, s->key, s->transport,
 	    s->timeout, s->retries) == 0) {
+		server_bounds(s, &p);
 		primary_add(pr, &p);
 		return 0;
 	}
@@ -111,8 +121,10 @@ server_peer(const struct xfed_server *s, struct primary *pr, char *why,
 		if (getnameinfo(a->ai_addr, a->ai_addrlen, ip, sizeof(ip),
 		    NULL, 0, NI_NUMERICHOST) == 0 &&
 		    xfed_peer_init(&p, ip, s->port, s->key, s->transport,
-		    s->timeout, s->retries) == 0)
+		    s->timeout, s->retries) == 0) {
+			server_bounds(s, &p);
 			primary_add(pr, &p);
+		}
 	}
 	freeaddrinfo(ai);
 	if (pr->n > 0)
@@ -416,52 +428,163 @@ add_state_jobs(struct run *r)
 	}
 }
 
-static bool
-same_name(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
+/*
+ * The filters of `sync DOMAIN...` as sorted sets of normalised names (lower
+ * case, no trailing dot): thousands of requested names against a hundred
+ * thousand domains cost a sort and binary searches, not their product.
+ */
+struct nameset {
+	char	**v;
+	size_t	  n, cap;
+};
 
-	/* Compare without the trailing dot, case-insensitively. */
-	if (la > 0 && a[la - 1] == '.')
-		la--;
-	if (lb > 0 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
+static char *
+name_norm(const char *s)
+{
+	size_t n = strlen(s), i;
+	char *c;
+
+	if (n > 0 && s[n - 1] == '.')
+		n--;
+	c = xmalloc(n + 1);
+	for (i = 0; i < n; i++)
+		c[i] = (char)tolower((unsigned char)s[i]);
+	c[n] = '\0';
+	return c;
+}
+
+static void
+nameset_add(struct nameset *ns, const char *name)
+{
+	if (ns->n == ns->cap) {
+		ns->cap = ns->cap == 0 ? 16 : ns->cap * 2;
+		ns->v = xreallocarray(ns->v, ns->cap, sizeof(*ns->v));
+	}
+	ns->v[ns->n++] = name_norm(name);
+}
+
+static int
+nameset_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char * const *)a, *(char * const *)b);
+}
+
+static void
+nameset_sort(struct nameset *ns)
+{
+	if (ns->n > 1)
+		qsort(ns->v, ns->n, sizeof(*ns->v), nameset_cmp);
+}
+
+static bool
+nameset_has(const struct nameset *ns, const char *name)
+{
+	char *key;
+	bool hit;
+
+	if (ns->n == 0)
+		return false;
+	key = name_norm(name);
+	hit = bsearch(&key, ns->v, ns->n, sizeof(*ns->v), nameset_cmp) !=
+	    NULL;
+	free(key);
+	return hit;
+}
+
+static void
+nameset_free(struct nameset *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	free(ns->v);
+	memset(ns, 0, sizeof(*ns));
 }
 
 const char *
 xfed_sync_unknown_domain(const struct xfed_config *cfg, char * const *names,
     size_t n)
 {
-	size_t i, k;
-	bool found;
+	struct nameset known = { 0 };
+	const char *unknown = NULL;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		found = false;
-		for (k = 0; k < cfg->n_domains && !found; k++)
-			found = same_name(cfg->domains[k].name, names[i]);
-		if (!found)
-			return names[i];
-	}
-	return NULL;
+	for (i = 0; i < cfg->n_domains; i++)
+		nameset_add(&known, cfg->domains[i].name);
+	nameset_sort(&known);
+	for (i = 0; i < n && unknown == NULL; i++)
+		if (!nameset_has(&known, names[i]))
+			unknown = names[i];
+	nameset_free(&known);
+	return unknown;
 }
 
-/* Does the job hold a name that belongs to domain d? */
-static bool
-job_has_domain(const struct job *j, const struct xfed_domain *d)
+/* What a filtered sync visits: zones named, or the requested domains' names. */
+struct selection {
+	bool		 all;
+	struct nameset	 zones;
+	struct nameset	 domains;	/* requested and configured */
+	struct nameset	 hosts;		/* their proxies' host names */
+};
+
+static void
+selection_build(const struct run *r, struct selection *sel)
 {
+	const struct xfed_sync_opts *o = r->opts;
+	struct nameset want = { 0 };
+	const struct xfed_domain *d;
 	size_t i, p;
+
+	memset(sel, 0, sizeof(*sel));
+	sel->all = o->n_zones == 0 && o->n_domains == 0;
+	for (i = 0; i < o->n_zones; i++)
+		nameset_add(&sel->zones, o->zones[i]);
+	nameset_sort(&sel->zones);
+	if (o->n_zones > 0 || o->n_domains == 0)
+		return;
+	for (i = 0; i < o->n_domains; i++)
+		nameset_add(&want, o->domains[i]);
+	nameset_sort(&want);
+	for (i = 0; i < r->cfg->n_domains; i++) {
+		d = &r->cfg->domains[i];
+		if (!nameset_has(&want, d->name))
+			continue;
+		nameset_add(&sel->domains, d->name);
+		for (p = 0; p < d->n_proxies; p++)
+			nameset_add(&sel->hosts, d->proxies[p]->host);
+	}
+	nameset_free(&want);
+	nameset_sort(&sel->domains);
+	nameset_sort(&sel->hosts);
+}
+
+static void
+selection_free(struct selection *sel)
+{
+	nameset_free(&sel->zones);
+	nameset_free(&sel->domains);
+	nameset_free(&sel->hosts);
+}
+
+/* Does the job hold a name that belongs to a selected domain? */
+static bool
+job_has_domain(const struct job *j, const struct selection *sel)
+{
+	size_t i;
+	bool hit;
 
 	for (i = 0; i < j->n; i++) {
 		char *name = ldns_rdf2str(j->names[i]->name);
-		bool hit = false;
 
 		if (strncasecmp(name, "_xmpp-server._tcp.", 18) == 0)
-			hit = same_name(name + 18, d->name);
+			hit = nameset_has(&sel->domains, name + 18);
 		else if (strncasecmp(name, "_xmpps-server._tcp.", 19) == 0)
-			hit = same_name(name + 19, d->name);
-		for (p = 0; !hit && p < d->n_proxies; p++)
-			hit = same_name(name, d->proxies[p]->host);
+			hit = nameset_has(&sel->domains, name + 19);
+		else
+			hit = false;
+		if (!hit)
+			hit = nameset_has(&sel->hosts, name);
 		free(name);
 		if (hit)
 			return true;
@@ -471,25 +594,13 @@ job_has_domain(const struct job *j, const struct xfed_domain *d)
 
 /* Is this job within the sync's filters? */
 static bool
-job_selected(const struct run *r, const struct job *j)
+job_selected(const struct job *j, const struct selection *sel)
 {
-	const struct xfed_sync_opts *o = r->opts;
-	size_t i, k;
-
-	if (o->n_zones > 0) {
-		for (i = 0; i < o->n_zones; i++)
-			if (same_name(o->zones[i], j->zone_str))
-				return true;
-		return false;
-	}
-	if (o->n_domains == 0)
+	if (sel->all)
 		return true;
-	for (i = 0; i < o->n_domains; i++)
-		for (k = 0; k < r->cfg->n_domains; k++)
-			if (same_name(r->cfg->domains[k].name, o->domains[i]) &&
-			    job_has_domain(j, &r->cfg->domains[k]))
-				return true;
-	return false;
+	if (sel->zones.n > 0)
+		return nameset_has(&sel->zones, j->zone_str);
+	return job_has_domain(j, sel);
 }
 
 static void
@@ -1417,19 +1528,22 @@ judge_unvisited(struct run *r)
 static void
 run_jobs(struct run *r)
 {
+	struct selection sel;
 	size_t i, n;
 
+	selection_build(r, &sel);
 	for (i = 0; i < r->njobs; i++) {
 		struct job *j = &r->jobs[i];
 
 		j->report = SIZE_MAX;
-		if (!job_selected(r, j))
+		if (!job_selected(j, &sel))
 			continue;
 		j->report = new_report(r, j->zone_str, j->peer.label) -
 		    r->rep->zones;
 		if (r->opts->plan_out != NULL)
 			j->out = open_memstream(&j->text, &j->textlen);
 	}
+	selection_free(&sel);
 	if (r->opts->n_domains > 0 || r->opts->n_zones > 0)
 		r->usage_unknown = xstrdup("this sync does not visit every "
 		    "zone, so whether other SRV records still name it is not "

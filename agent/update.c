@@ -252,9 +252,34 @@ count_rrs(const struct xfed_plan *plan, struct batch b, bool added)
 }
 
 /*
+ * A message that could not be built or signed (larger than a DNS message
+ * once signed, or not renderable) never left: its log and audit record
+ * say so, and speak of no attempt and no timeout.
+ */
+static bool
+never_sent(const struct xfed_exchange *ex)
+{
+	return ex->status == XFED_ETOOBIG || ex->status == XFED_EINVAL;
+}
+
+static void
+explain_unsent(const struct xfed_peer *peer, struct xfed_exchange *ex)
+{
+	ex->attempts = 0;
+	if (ex->status == XFED_ETOOBIG)
+		snprintf(ex->detail, sizeof(ex->detail), "%s: not sent: the "
+		    "UPDATE message would be larger than %u octets once "
+		    "signed", peer->label, XFED_DNS_MAX_MSG);
+	else
+		snprintf(ex->detail, sizeof(ex->detail), "%s: not sent: the "
+		    "UPDATE message could not be built", peer->label);
+}
+
+/*
  * The journal's one line per UPDATE, for those who never open the audit
  * log.  A failed one only with -v: the sync's report says why it failed,
- * once for all the zones that failed for the same reason.
+ * once for all the zones that failed for the same reason.  One that never
+ * left is said at once: no report line explains it better.
  */
 static void
 journal_update(const struct xfed_peer *peer, const struct xfed_plan *plan,
@@ -262,9 +287,18 @@ journal_update(const struct xfed_peer *peer, const struct xfed_plan *plan,
 {
 	char *zone, line[512];
 
-	if (ex->status != 0 && ex->status != XFED_ERCODE && log_verbose() < 1)
-		return;
 	zone = ldns_rdf2str(plan->zone);
+	if (never_sent(ex)) {
+		log_warnx("update %s: +%zu -%zu %s", zone,
+		    count_rrs(plan, b, true), count_rrs(plan, b, false),
+		    ex->detail);
+		free(zone);
+		return;
+	}
+	if (ex->status != 0 && ex->status != XFED_ERCODE && log_verbose() < 1) {
+		free(zone);
+		return;
+	}
 	snprintf(line, sizeof(line), "update %s at %s: +%zu -%zu %s (%u "
 	    "attempt%s, %llu ms)", zone, peer->label, count_rrs(plan, b, true),
 	    count_rrs(plan, b, false), outcome_name(ex), ex->attempts,
@@ -311,6 +345,8 @@ send_batch(const struct xfed_peer *peer, const struct xfed_plan *plan,
 	rc = xfed_dns_exchange(peer, pkt, &ex);
 	xfed_net_set_cancel_fd(cancel);
 	ldns_pkt_free(pkt);
+	if (never_sent(&ex))
+		explain_unsent(peer, &ex);
 	res->messages++;
 	audit_update(audit, peer, shared, &ex);
 	json_decref(shared);

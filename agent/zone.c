@@ -24,6 +24,9 @@ struct transfer {
 	struct xfed_tsig_verifier	*verifier;
 	ldns_rr_list			*rrs;
 	unsigned			 messages;
+	unsigned long long		 octets;	/* received, prefixes too */
+	uint64_t			 end;		/* transfer-timeout, ms */
+	bool				 overdue;	/* end passed */
 	ldns_pkt_rcode			 rcode;		/* of a refusing answer */
 	bool				 last_signed;
 	bool				 done;		/* closing SOA seen */
@@ -146,6 +149,11 @@ collect(struct transfer *t, const ldns_pkt *pkt)
 			t->done = true;
 			continue;
 		}
+		if (ldns_rr_list_rr_count(t->rrs) >= t->peer->xfr_max_records)
+			return fail(t, XFED_ETOOBIG, "%s: transfer of %s has "
+			    "more than %lu records (max-transfer-records); "
+			    "abandoned", t->peer->label, t->zname,
+			    t->peer->xfr_max_records);
 		ldns_rr_list_push_rr(t->rrs, ldns_rr_clone(rr));
 	}
 	return 0;
@@ -188,6 +196,39 @@ handle_message(struct transfer *t, const uint8_t *wire, size_t len)
 	return rc;
 }
 
+/* Now plus ms, but never past the whole transfer's deadline. */
+static uint64_t
+until(const struct transfer *t, unsigned ms)
+{
+	uint64_t d = xfed_now_ms() + ms;
+
+	return d < t->end ? d : t->end;
+}
+
+/*
+ * The next message.  Each gets the full per-attempt timeout (big zones take
+ * time), within transfer-timeout for the whole; the octets received count
+ * against max-transfer-size before anything is parsed.
+ */
+static int
+recv_next(struct transfer *t, int fd, unsigned timeout_ms, uint8_t **wire,
+    size_t *len)
+{
+	int rc;
+
+	if ((rc = xfed_tcp_recv_msg(fd, wire, len, until(t, timeout_ms))) != 0)
+		return rc;
+	t->octets += *len + 2;
+	if (t->octets > t->peer->xfr_max_size) {
+		free(*wire);
+		return fail(t, XFED_ETOOBIG, "%s: transfer of %s is larger "
+		    "than %llu octets (max-transfer-size) after %u "
+		    "message(s); abandoned", t->peer->label, t->zname,
+		    t->peer->xfr_max_size, t->messages);
+	}
+	return 0;
+}
+
 static int
 run_transfer(struct transfer *t)
 {
@@ -204,7 +245,7 @@ run_transfer(struct transfer *t)
 	    (t->verifier = xfed_tsig_verifier_new(t->peer->key, &req,
 	    true)) == NULL)
 		rc = XFED_ENOMEM;
-	deadline = xfed_now_ms() + timeout_ms;
+	deadline = until(t, timeout_ms);
 	if (rc == 0)
 		rc = xfed_tcp_connect(&t->peer->addr, t->peer->addrlen,
 		    deadline, &fd);
@@ -212,16 +253,33 @@ run_transfer(struct transfer *t)
 		rc = xfed_tcp_send_msg(fd, buf, len, deadline);
 	free(buf);
 	while (rc == 0 && !t->done) {
-		/* Each message gets the full timeout: big zones take time. */
-		deadline = xfed_now_ms() + timeout_ms;
-		if ((rc = xfed_tcp_recv_msg(fd, &wire, &len, deadline)) != 0)
+		/*
+		 * A server that sends without pause never lets a receive
+		 * wait, so the stop request is looked at here, between
+		 * messages, as well as in every wait.
+		 */
+		if ((rc = xfed_net_cancelled()) != 0)
+			break;
+		if ((rc = recv_next(t, fd, timeout_ms, &wire, &len)) != 0)
 			break;
 		rc = handle_message(t, wire, len);
 		free(wire);
 	}
 	if (fd != -1)
 		close(fd);
-	if (rc == 0 && t->verifier != NULL && !t->last_signed) {
+	if (rc == XFED_ETIMEOUT && xfed_now_ms() >= t->end)
+		t->overdue = true;
+	if (rc == XFED_ECANCELED)
+		fail(t, rc, "%s: transfer of %s stopped after %u message(s): "
+		    "the agent is shutting down", t->peer->label, t->zname,
+		    t->messages);
+	else if (t->overdue)
+		fail(t, rc, "%s: transfer of %s did not finish within %u s "
+		    "(transfer-timeout) after %u message(s), %lu record(s); "
+		    "abandoned", t->peer->label, t->zname,
+		    t->peer->xfr_timeout, t->messages,
+		    (unsigned long)ldns_rr_list_rr_count(t->rrs));
+	else if (rc == 0 && t->verifier != NULL && !t->last_signed) {
 		struct xfed_fault f = { .status = XFED_EUNSIGNED, .rcode = -1 };
 
 		rc = fail_fault(t, &f, t->messages, NULL);
@@ -263,6 +321,7 @@ transfer_reset(struct transfer *t)
 	ldns_rr_list_deep_free(t->rrs);
 	t->rrs = ldns_rr_list_new();
 	t->messages = 0;
+	t->octets = 0;
 	t->rcode = LDNS_RCODE_NOERROR;
 	t->done = false;
 	t->last_signed = false;
@@ -284,7 +343,10 @@ xfed_zone_read(const struct xfed_peer *peer, const ldns_rdf *zone,
 	if (t.query == NULL)
 		return XFED_ENOMEM;
 	t.zname = ldns_rdf2str(zone);
-	for (attempt = 0; attempt <= peer->retries; attempt++) {
+	/* One budget for every attempt: a slow drip is not tried again. */
+	t.end = xfed_now_ms() + (uint64_t)peer->xfr_timeout * 1000;
+	for (attempt = 0; attempt <= peer->retries && !t.overdue;
+	    attempt++) {
 		transfer_reset(&t);
 		rc = run_transfer(&t);
 		if (rc == XFED_ERCODE && t.rcode == LDNS_RCODE_SERVFAIL &&
@@ -305,7 +367,9 @@ xfed_zone_read(const struct xfed_peer *peer, const ldns_rdf *zone,
 		log_debug("%s: zone transfer, attempt %u: %s", t.zname,
 		    tries, xfed_strerror(rc));
 	}
-	if (xfed_error_is_unreachable(rc) || (rc != 0 && detail[0] == '\0'))
+	/* Past transfer-timeout: the words say so already. */
+	if (!t.overdue && (xfed_error_is_unreachable(rc) ||
+	    (rc != 0 && detail[0] == '\0')))
 		rc = explain_unreachable(&t, rc, tries);
 	xfed_tsig_verifier_free(t.verifier);
 	ldns_pkt_free(t.query);

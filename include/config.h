@@ -22,6 +22,18 @@
 #define XFED_DEFAULT_STATE_DIR	"/var/lib/xfed"
 #define XFED_MAX_CONCURRENCY	64
 
+/*
+ * Zone transfer bounds, per server: a primary that is authenticated but
+ * broken or hostile must not make a read use unbounded memory or time.
+ * A million records is several times the largest zone an update agent
+ * has business reading, and costs about 250 MB in ldns.
+ */
+#define XFED_XFR_RECORDS_DEFAULT	1000000L
+#define XFED_XFR_RECORDS_MAX		100000000L
+#define XFED_XFR_SIZE_DEFAULT		(256L << 20)	/* octets */
+#define XFED_XFR_SIZE_MAX		(16L << 30)
+#define XFED_XFR_TIMEOUT_DEFAULT	300		/* seconds */
+
 enum xfed_transport {
 	XFED_TRANSPORT_AUTO,	/* UDP, TCP when large or truncated */
 	XFED_TRANSPORT_UDP,
@@ -36,6 +48,10 @@ struct xfed_server {
 	enum xfed_transport	 transport;
 	unsigned		 timeout;	/* seconds per attempt, >= 1 */
 	unsigned		 retries;	/* extra attempts after the first */
+	/* Bounds on one zone transfer from this server (see zone.h). */
+	unsigned long		 xfr_max_records;
+	unsigned long long	 xfr_max_size;	/* octets on the wire */
+	unsigned		 xfr_timeout;	/* seconds, the whole transfer */
 	int			 line;
 };
 

@@ -25,6 +25,10 @@ struct xfed_peer {
 	enum xfed_transport	 transport;
 	unsigned		 timeout;	/* seconds per attempt */
 	unsigned		 retries;	/* extra attempts */
+	/* Zone transfer bounds (the server's, or the defaults). */
+	unsigned long		 xfr_max_records;
+	unsigned long long	 xfr_max_size;	/* octets */
+	unsigned		 xfr_timeout;	/* seconds, whole transfer */
 };
 
 /* Fill a peer from an IP literal; 0 or XFED_EINVAL. */

@@ -20,6 +20,8 @@
  */
 void	xfed_net_set_cancel_fd(int fd);		/* -1: none */
 int	xfed_net_cancel_fd(void);
+/* XFED_ECANCELED once cancelled, else 0; for loops that never wait. */
+int	xfed_net_cancelled(void);
 
 /* Wait ms milliseconds; XFED_ECANCELED if cancelled meanwhile, else 0. */
 int	xfed_net_pause(unsigned ms);

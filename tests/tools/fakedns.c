@@ -10,10 +10,18 @@
  * broken zone transfers), so each test sees the agent's reaction to that
  * one fault and nothing else.
  *
+ * The scenario axfr-stream answers a transfer with generated, correctly
+ * signed messages: --stream-records N of them (0: without end), each a TXT
+ * of --stream-txt octets, --axfr-per-msg to a message, --stream-pause-ms
+ * between messages.  That is the authenticated but hostile primary the
+ * transfer bounds are for: huge, endless or dripping.  A child process
+ * writes the stream, so the server keeps answering meanwhile.
+ *
  * usage: fakedns --port P --key NAME:ALG:BASE64 --zone ZONE
  *	    --scenario SCEN [--on KINDS] [--times N] [--rcode RCODE]
  *	    [--skew SECONDS] [--tsig-error N] [--no-genuine]
  *	    [--axfr-per-msg N] [--rr 'RR LINE']... [--log FILE]
+ *	    [--stream-records N] [--stream-txt N] [--stream-pause-ms MS]
  *
  * --on soa,axfr,update,query,all picks the requests that misbehave (each
  * scenario has a sensible default); --times N only the first N of them.
@@ -23,6 +31,7 @@
  * The line "ready port=P" is logged once both sockets listen.
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -84,6 +93,7 @@ enum scenario {
 	SC_AXFR_BAD_MAC_IN_MIDDLE,
 	SC_AXFR_UNSIGNED_END,
 	SC_AXFR_UNSIGNED_FIRST,
+	SC_AXFR_STREAM,		/* generated, signed, huge/endless/slow */
 };
 
 #define ON_SOA		0x01
@@ -129,6 +139,7 @@ static const struct {
 	{ "axfr-bad-mac-in-middle",	SC_AXFR_BAD_MAC_IN_MIDDLE, ON_AXFR },
 	{ "axfr-unsigned-end",		SC_AXFR_UNSIGNED_END,	ON_AXFR },
 	{ "axfr-unsigned-first",	SC_AXFR_UNSIGNED_FIRST,	ON_AXFR },
+	{ "axfr-stream",		SC_AXFR_STREAM,		ON_AXFR },
 };
 
 struct options {
@@ -144,6 +155,9 @@ struct options {
 	uint16_t	 tsig_error;
 	bool		 genuine;	/* after bogus answers, the real one */
 	size_t		 per_msg;	/* AXFR records per message */
+	size_t		 stream_records; /* axfr-stream: 0 endless */
+	size_t		 stream_txt;	/* octets of each TXT */
+	unsigned	 stream_pause_ms;
 	const char	*logpath;
 };
 
@@ -182,6 +196,8 @@ struct server {
 	unsigned	 nreq;
 	unsigned	 hits;		/* requests that misbehaved */
 	FILE		*log;
+	int		 cur_fd;	/* TCP connection being served, or -1 */
+	pid_t		 streams[MAX_CONNS];	/* axfr-stream writers */
 };
 
 static volatile sig_atomic_t stopping;
@@ -202,6 +218,7 @@ usage(void)
 	    "--zone ZONE --scenario SCEN [--on soa,axfr,update,query,all] "
 	    "[--times N] [--rcode RCODE] [--skew S] [--tsig-error N] "
 	    "[--no-genuine] [--axfr-per-msg N] [--rr 'RR']... [--log FILE]\n"
+	    "\t[--stream-records N] [--stream-txt N] [--stream-pause-ms MS]\n"
 	    "scenarios:");
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		fprintf(stderr, " %s", scenarios[i].name);
@@ -700,6 +717,23 @@ genuine(struct server *s, const struct request *r, struct replies *out,
 
 /* ---- zone transfers ---- */
 
+static bool
+send_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = send(fd, p, len, MSG_NOSIGNAL)) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			return false;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
 /* The transfer's messages, unsigned: SOA, records, SOA. */
 static void
 axfr_messages(const struct server *s, const struct request *r,
@@ -831,6 +865,131 @@ axfr_answer(struct server *s, const struct request *r, bool bad,
 	}
 	free(buf);
 	replies_clear(&raw);
+}
+
+/* One generated record of a streamed transfer. */
+static ldns_rr *
+stream_rr(const struct server *s, size_t k)
+{
+	char *zone = ldns_rdf2str(s->o->zone), *line, *p;
+	size_t left = s->o->stream_txt, n;
+	ldns_rr *rr = NULL;
+
+	line = xmalloc(64 + strlen(zone) + left + 3 * (left / 200 + 1));
+	p = line + sprintf(line, "r%zu.%s 3600 IN TXT", k, zone);
+	do {
+		n = left > 200 ? 200 : left;
+		*p++ = ' ';
+		*p++ = '"';
+		memset(p, 'x', n);
+		p += n;
+		*p++ = '"';
+		left -= n;
+	} while (left > 0);
+	*p = '\0';
+	if (ldns_rr_new_frm_str(&rr, line, 3600, NULL, NULL) != LDNS_STATUS_OK)
+		die("cannot build a streamed record");
+	free(line);
+	free(zone);
+	return rr;
+}
+
+static bool
+send_msg(int fd, const uint8_t *msg, size_t len)
+{
+	uint8_t prefix[2];
+
+	put16(prefix, (uint16_t)len);
+	return send_all(fd, prefix, 2) && send_all(fd, msg, len);
+}
+
+/*
+ * Message k of a streamed transfer, unsigned: the SOA first, then records
+ * (the same ones in every message: rendering must not slow the stream
+ * down, or the agent never finds its socket empty), the SOA at the end.
+ */
+static bool
+stream_message(const struct server *s, const struct request *r, unsigned k,
+    size_t *sent, uint8_t *buf, size_t *len)
+{
+	size_t j, total = s->o->stream_records;
+	ldns_pkt *a = answer_new(r, LDNS_RCODE_NOERROR, k == 0);
+	bool last;
+
+	if (k == 0)
+		ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER,
+		    ldns_rr_clone(ldns_rr_list_rr(s->rrs, 0)));
+	for (j = 0; j < s->o->per_msg && (total == 0 || *sent < total);
+	    j++, (*sent)++)
+		ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, stream_rr(s, j));
+	if ((last = total != 0 && *sent >= total))
+		ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER,
+		    ldns_rr_clone(ldns_rr_list_rr(s->rrs, 0)));
+	if (!render(a, buf, len))
+		die("streamed message too large");
+	ldns_pkt_free(a);
+	return last;
+}
+
+/*
+ * axfr-stream, in a child: message after message, each signed on the
+ * previous MAC, until the records run out, the agent hangs up, or the
+ * server stops.
+ */
+static void
+axfr_stream(const struct server *s, const struct request *r, int fd)
+{
+	struct replies raw = { 0 }, mid = { 0 };
+	uint8_t *buf = xmalloc(4 * MAX_MSG), prev[XFED_TSIG_MAX_MAC];
+	size_t prev_len = 0, len, sent = 0, per = s->o->per_msg;
+	bool last = false;
+	unsigned k;
+
+	for (k = 0; !stopping && !last; k++) {
+		/* A full middle message is rendered once, then re-sent. */
+		if (k > 0 && mid.n == 1 && (s->o->stream_records == 0 ||
+		    sent + per < s->o->stream_records)) {
+			sent += per;
+			replies_push(&raw, mid.msg[0], mid.len[0]);
+		} else {
+			last = stream_message(s, r, k, &sent, buf, &len);
+			replies_push(&raw, buf, len);
+			if (k > 0 && !last && mid.n == 0)
+				replies_push(&mid, buf, len);
+		}
+		if (!sign_chained(r, &raw, 0, 0, prev, &prev_len, &s->o->key,
+		    buf, &len))
+			die("cannot sign a streamed message");
+		replies_clear(&raw);
+		if (!send_msg(fd, buf, len))
+			break;
+		if (s->o->stream_pause_ms > 0 && !last)
+			usleep(s->o->stream_pause_ms * 1000);
+	}
+	replies_clear(&mid);
+	free(buf);
+}
+
+/* Hand the connection to a child that streams the transfer. */
+static void
+axfr_stream_start(struct server *s, const struct request *r)
+{
+	pid_t pid;
+	int i;
+
+	fflush(s->log);
+	if ((pid = fork()) == -1)
+		die("fork failed");
+	if (pid == 0) {
+		axfr_stream(s, r, s->cur_fd);
+		_exit(0);
+	}
+	for (i = 0; i < MAX_CONNS; i++) {
+		if (s->streams[i] <= 0) {
+			s->streams[i] = pid;
+			return;
+		}
+	}
 }
 
 /* ---- misbehaviour ---- */
@@ -1036,6 +1195,12 @@ respond(struct server *s, const struct request *r, bool bad,
 
 	if (bad && (s->o->sc == SC_SILENT || s->o->sc == SC_SILENT_UDP ||
 	    s->o->sc == SC_SILENT_TCP)) {
+		free(buf);
+		return;
+	}
+	if (r->kind == ON_AXFR && bad && s->o->sc == SC_AXFR_STREAM &&
+	    s->cur_fd != -1) {
+		axfr_stream_start(s, r);
 		free(buf);
 		return;
 	}
@@ -1261,21 +1426,6 @@ serve_udp(struct server *s)
 	free(buf);
 }
 
-static void
-send_all(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = send(fd, p, len, MSG_NOSIGNAL)) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			return;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-}
 
 static void
 conn_close(struct conn *c)
@@ -1302,7 +1452,9 @@ serve_conn(struct server *s, struct conn *c)
 	}
 	c->have += (size_t)n;
 	while (c->have >= 2 && c->have >= 2 + (mlen = get16(c->buf))) {
+		s->cur_fd = c->fd;
 		handle(s, c->buf + 2, mlen, true, &out);
+		s->cur_fd = -1;
 		for (i = 0; i < out.n; i++) {
 			put16(prefix, (uint16_t)out.len[i]);
 			send_all(c->fd, prefix, 2);
@@ -1491,13 +1643,17 @@ main(int argc, char **argv)
 		{ "tsig-error",		required_argument, NULL, 'e' },
 		{ "no-genuine",		no_argument,	   NULL, 'G' },
 		{ "axfr-per-msg",	required_argument, NULL, 'm' },
+		{ "stream-records",	required_argument, NULL, 'N' },
+		{ "stream-txt",		required_argument, NULL, 'T' },
+		{ "stream-pause-ms",	required_argument, NULL, 'P' },
 		{ "rr",			required_argument, NULL, 'R' },
 		{ "log",		required_argument, NULL, 'l' },
 		{ NULL,			0,		   NULL, 0 },
 	};
 	struct options o = { .rcode = LDNS_RCODE_REFUSED, .skew = 3600,
-	    .tsig_error = XFED_TSIG_BADTRUNC, .genuine = true, .per_msg = 100 };
-	struct server s = { .o = &o };
+	    .tsig_error = XFED_TSIG_BADTRUNC, .genuine = true, .per_msg = 100,
+	    .stream_txt = 16 };
+	struct server s = { .o = &o, .cur_fd = -1 };
 	const char *scen = "good";
 	char **extra = NULL;
 	size_t nextra = 0;
@@ -1519,6 +1675,11 @@ main(int argc, char **argv)
 			break;
 		case 'G': o.genuine = false; break;
 		case 'm': o.per_msg = strtoul(optarg, NULL, 10); break;
+		case 'N': o.stream_records = strtoul(optarg, NULL, 10); break;
+		case 'T': o.stream_txt = strtoul(optarg, NULL, 10); break;
+		case 'P':
+			o.stream_pause_ms = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		case 'R':
 			extra = xreallocarray(extra, nextra + 1,
 			    sizeof(*extra));
@@ -1549,9 +1710,14 @@ main(int argc, char **argv)
 	s.tcp = listen_on(o.port, SOCK_STREAM);
 	fprintf(s.log, "ready port=%u scenario=%s\n", o.port, scen);
 	serve(&s);
-	for (i = 0; i < MAX_CONNS; i++)
+	for (i = 0; i < MAX_CONNS; i++) {
+		if (s.streams[i] > 0) {
+			kill(s.streams[i], SIGTERM);
+			waitpid(s.streams[i], NULL, 0);
+		}
 		if (s.conns[i].fd != -1)
 			conn_close(&s.conns[i]);
+	}
 	close(s.udp);
 	close(s.tcp);
 	ldns_rr_list_deep_free(s.rrs);

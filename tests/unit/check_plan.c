@@ -1549,6 +1549,87 @@ START_TEST(test_plan_uses)
 }
 END_TEST
 
+/* A co-tenant's TXT record of about 64 KB, as BIND accepts it. */
+static char *
+big_txt(const char *name)
+{
+	char *line, *p;
+	size_t i;
+
+	line = xmalloc(strlen(name) + 32 + 250 * 253);
+	p = line + sprintf(line, "%s 3600 IN TXT", name);
+	for (i = 0; i < 250; i++) {
+		*p++ = ' ';
+		*p++ = '"';
+		memset(p, 'a' + (int)(i % 26), 250);
+		p += 250;
+		*p++ = '"';
+	}
+	*p = '\0';
+	return line;
+}
+
+/*
+ * The prerequisites of the change at name: small (the foreign TXT is not
+ * copied into them), with "a TXT RRset exists" in its place.
+ */
+static void
+assert_small_guard(const struct xfed_plan *plan, const char *name_str)
+{
+	ldns_rdf *name = dname(name_str);
+	const struct xfed_change *ch = NULL;
+	const ldns_rr *rr;
+	size_t i, size = 0;
+	bool any_txt = false;
+
+	for (i = 0; i < plan->n_changes; i++)
+		if (ldns_dname_compare(plan->changes[i].name, name) == 0)
+			ch = &plan->changes[i];
+	ck_assert_ptr_nonnull(ch);
+	for (i = 0; i < ldns_rr_list_rr_count(ch->prereq); i++) {
+		rr = ldns_rr_list_rr(ch->prereq, i);
+		size += ldns_rr_uncompressed_size(rr);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TXT) {
+			ck_assert_int_eq(ldns_rr_get_class(rr),
+			    LDNS_RR_CLASS_ANY);
+			ck_assert_uint_eq(ldns_rr_rd_count(rr), 0);
+			ck_assert_uint_eq(ldns_rr_ttl(rr), 0);
+			any_txt = true;
+		}
+	}
+	ck_assert_msg(any_txt, "no \"TXT RRset exists\" prerequisite");
+	ck_assert_msg(size < 1024, "prerequisites of %zu octets", size);
+	ldns_rdf_deep_free(name);
+}
+
+/* A 64 KB foreign TXT beside our SRV: changing or removing it still fits. */
+START_TEST(test_plan_big_foreign_txt)
+{
+	char *big = big_txt(SRVN);
+	const char *live_lines[] = { SOA, NS,
+	    SRV(SRVN, "3600", "5999", HOSTN), MARK(SRVN, "3600"), big,
+	    A_RR("3600"), AAAA_RR("3600"), MARK(HOSTN, "3600"), NULL };
+	struct fixture fx;
+	struct xfed_plan *plan;
+	ldns_rr_list *live;
+
+	fx_base(&fx);
+	live = live_from(live_lines);
+	/* The SRV port differs: the SRV RRset is replaced. */
+	plan = plan_for(&fx.cfg, ZONE, live);
+	ck_assert_uint_eq(plan->n_conflicts, 0);
+	assert_small_guard(plan, SRVN);
+	xfed_plan_free(plan);
+	/* The domain is gone: our SRV and marker go, the TXT stays. */
+	setup_no_domain(&fx);
+	plan = plan_for(&fx.cfg, ZONE, live);
+	assert_small_guard(plan, SRVN);
+	xfed_plan_free(plan);
+	ldns_rr_list_deep_free(live);
+	free(big);
+}
+END_TEST
+
 static Suite *
 plan_suite(void)
 {
@@ -1588,6 +1669,7 @@ plan_suite(void)
 	tcase_add_test(tc, test_plan_declared_outside_zone);
 	tcase_add_test(tc, test_plan_undeclared_two_owners);
 	tcase_add_test(tc, test_rr_to_line);
+	tcase_add_test(tc, test_plan_big_foreign_txt);
 	suite_add_tcase(s, tc);
 	return s;
 }
