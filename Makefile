@@ -92,7 +92,7 @@ check-sanitize:
 		XFEDCTL=$(CURDIR)/$(ASAN_BUILD)/xfedctl \
 		XFED_TOOLS=$(CURDIR)/$(ASAN_BUILD)/tests tests/run-integration.sh
 
-VALGRIND_TESTS ?= t_converge t_change t_conflict t_race t_daemon \
+VALGRIND_TESTS ?= t_converge t_change t_conflict t_race t_repoint t_daemon \
 		  t_daemon_timers t_audit
 check-valgrind:
 	@echo "=== $(VALGRIND_TESTS) with xfedd and xfedctl under valgrind"
