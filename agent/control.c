@@ -37,7 +37,21 @@ struct client {
 	size_t			 outlen;
 	size_t			 outoff;
 	uint64_t		 deadline;	/* monotonic ms */
+	uint64_t		 since;		/* accepted, monotonic ms */
 };
+
+/*
+ * A client must send its request within REQUEST_MS of connecting: a
+ * silent one only holds a slot.  A non-root uid holds at most PER_UID
+ * slots, and sync or plan requests waiting for the worker at most
+ * MAX_WAITING, so the rest stay free for status and reload.  A waiting
+ * client gets an answer within WAIT_MS, as long as xfedctl waits.
+ */
+#define REQUEST_MS	2000
+#define PER_UID		(XFED_CONTROL_MAX_CLIENTS / 2)
+#define MAX_WAITING	(XFED_CONTROL_MAX_CLIENTS - 8)
+#define WAIT_MS		(15 * 60 * 1000)
+#define SHED_LOG_MS	10000		/* "too many clients", at most */
 
 static struct client clients[XFED_CONTROL_MAX_CLIENTS];
 
@@ -126,37 +140,145 @@ client_error(struct client *c, const char *msg)
 	client_answer(c, xfed_ctl_format_response(false, 1, NULL, msg, NULL));
 }
 
+/*
+ * Connections shed are logged at most once per SHED_LOG_MS, with how many
+ * went unreported: a flood of reconnecting clients must not flood the
+ * journal too.
+ */
+static void
+log_shed(const char *why)
+{
+	static uint64_t last;
+	static unsigned long quiet;
+	uint64_t now = xfed_now_ms();
+
+	if (last != 0 && now - last < SHED_LOG_MS) {
+		quiet++;
+		return;
+	}
+	if (quiet > 0)
+		log_warnx("control: %s, connection dropped (and %lu more "
+		    "since the last report)", why, quiet);
+	else
+		log_warnx("control: %s, connection dropped", why);
+	last = now;
+	quiet = 0;
+}
+
+/* Best effort: a refused client learns why rather than seeing EOF. */
+static void
+refuse(int fd, const char *why)
+{
+	char *line = xfed_ctl_format_response(false, 1, NULL, why, NULL);
+
+	(void)send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(line);
+	close(fd);
+	log_shed(why);
+}
+
+/*
+ * The client to close for a newcomer (of uid, or of anyone when uid is
+ * -1), or NULL: the oldest that has not sent a byte of its request, else
+ * the oldest with a request still incomplete.  xfedctl sends its request
+ * at once, so neither is likely to be a real client; and the newcomer
+ * outlives a flood of them.
+ */
+static struct client *
+oldest_reader(long uid)
+{
+	struct client *c, *old = NULL;
+	size_t i;
+
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++) {
+		c = &clients[i];
+		if (c->state != CLIENT_READING ||
+		    (uid >= 0 && c->uid != (uid_t)uid))
+			continue;
+		if (old == NULL || (c->inlen == 0 && old->inlen > 0) ||
+		    ((c->inlen == 0) == (old->inlen == 0) &&
+		    c->since < old->since))
+			old = c;
+	}
+	return old;
+}
+
+static size_t
+count_uid(uid_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].state != CLIENT_FREE && clients[i].uid == uid)
+			n++;
+	return n;
+}
+
+/*
+ * A free slot for a new client of uid, closing an idle one if need be;
+ * NULL with why set when there is none.
+ */
+static struct client *
+free_slot(uid_t uid, const char **why)
+{
+	struct client *c = NULL;
+	size_t i;
+
+	if (uid != 0 && count_uid(uid) >= PER_UID) {
+		/* One user cannot take every slot: it pays with its own. */
+		if ((c = oldest_reader((long)uid)) == NULL) {
+			*why = "too many clients of one uid";
+			return NULL;
+		}
+		log_debug("control: idle client of uid %u closed for a new "
+		    "one", (unsigned)uid);
+		client_close(c);
+		return c;
+	}
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].state == CLIENT_FREE)
+			return &clients[i];
+	if ((c = oldest_reader(-1)) == NULL) {
+		*why = "too many clients";
+		return NULL;
+	}
+	log_debug("control: idle client of uid %u closed for a new one",
+	    (unsigned)c->uid);
+	client_close(c);
+	return c;
+}
+
 void
 xfed_control_accept(struct xfed_daemon *d, int lfd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	size_t i;
+	struct client *c;
+	const char *why = NULL;
 	int fd;
 
 	(void)d;
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1)
 		return;
-	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++)
-		if (clients[i].state == CLIENT_FREE)
-			break;
-	if (i == XFED_CONTROL_MAX_CLIENTS) {
-		/* Too many at once: shed this one, keep serving the rest. */
+	memset(&cred, 0, sizeof(cred));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		close(fd);
-		log_warnx("control: too many clients, connection dropped");
 		return;
 	}
-	memset(&cred, 0, sizeof(cred));
-	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
-	clients[i].fd = fd;
-	clients[i].uid = cred.uid;
-	clients[i].gid = cred.gid;
-	clients[i].pid = cred.pid;
-	clients[i].state = CLIENT_READING;
-	clients[i].in = xmalloc(XFED_CONTROL_MAX_REQUEST + 1);
-	clients[i].inlen = 0;
-	clients[i].deadline = xfed_now_ms() + XFED_CONTROL_TIMEOUT_MS;
+	if ((c = free_slot(cred.uid, &why)) == NULL) {
+		refuse(fd, why);
+		return;
+	}
+	c->fd = fd;
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	c->pid = cred.pid;
+	c->state = CLIENT_READING;
+	c->in = xmalloc(XFED_CONTROL_MAX_REQUEST + 1);
+	c->inlen = 0;
+	c->since = xfed_now_ms();
+	c->deadline = c->since + REQUEST_MS;
 }
 
 size_t
@@ -173,6 +295,17 @@ xfed_control_pollfds(struct pollfd *pfd, int *ids, size_t max)
 		pfd[n].revents = 0;
 		ids[n++] = ID(i);
 	}
+	return n;
+}
+
+static size_t
+count_waiting(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].state == CLIENT_WAITING)
+			n++;
 	return n;
 }
 
@@ -285,6 +418,11 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 	switch (req->command) {
 	case XFED_CTL_SYNC:
 	case XFED_CTL_PLAN:
+		if (count_waiting() >= MAX_WAITING) {
+			client_error(c, "busy: too many requests already wait "
+			    "for a sync; try again later");
+			return;
+		}
 		if ((errors = refused(d, c, req)) != NULL) {
 			client_error(c, errors);
 			free(errors);
@@ -303,12 +441,16 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 		req->config = NULL;
 		job->uid = (long)c->uid;
 		job->client = id;
+		job->on_demand = true;
 		c->state = CLIENT_WAITING;
+		c->deadline = xfed_now_ms() + WAIT_MS;
 		log_info("control: %s requested by uid %u%s%s",
 		    xfed_ctl_command_name(req->command), (unsigned)c->uid,
 		    job->force ? " (force)" : "", job->config != NULL ?
 		    " of a candidate configuration" : "");
-		xfed_daemon_queue(d, job);
+		if (xfed_daemon_queue(d, job) != 0)
+			client_error(c, "busy: too many syncs queued; try "
+			    "again later");
 		return;
 	case XFED_CTL_STATUS:
 		pthread_mutex_lock(&d->lock);
@@ -404,9 +546,12 @@ xfed_control_handle(struct xfed_daemon *d, int id, short revents)
 		client_read(d, c, id);
 	else if (c->state == CLIENT_WRITING && (revents & POLLOUT))
 		client_write(c);
-	else if (revents & (POLLHUP | POLLERR))
-		/* Gone while waiting: its job still runs, the reply is lost. */
+	else if (revents & (POLLHUP | POLLERR)) {
+		/* Gone while waiting: a job nobody else needs is dropped. */
+		if (c->state == CLIENT_WAITING)
+			xfed_daemon_client_gone(d, id);
 		client_close(c);
+	}
 }
 
 void
@@ -428,8 +573,7 @@ xfed_control_next_deadline(void)
 	size_t i;
 
 	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++) {
-		if (clients[i].state != CLIENT_READING &&
-		    clients[i].state != CLIENT_WRITING)
+		if (clients[i].state == CLIENT_FREE)
 			continue;
 		if (next == 0 || clients[i].deadline < next)
 			next = clients[i].deadline;
@@ -438,16 +582,22 @@ xfed_control_next_deadline(void)
 }
 
 void
-xfed_control_expire(uint64_t now)
+xfed_control_expire(struct xfed_daemon *d, uint64_t now)
 {
 	size_t i;
 
 	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++) {
 		struct client *c = &clients[i];
 
-		if ((c->state != CLIENT_READING &&
-		    c->state != CLIENT_WRITING) || c->deadline > now)
+		if (c->state == CLIENT_FREE || c->deadline > now)
 			continue;
+		if (c->state == CLIENT_WAITING) {
+			xfed_daemon_client_gone(d, ID(i));
+			client_answer(c, xfed_ctl_format_response(false, 2,
+			    NULL, "no result within 15 minutes; see xfedctl "
+			    "status for the sync's outcome", NULL));
+			continue;
+		}
 		if (c->state == CLIENT_READING && c->inlen > 0) {
 			client_error(c, "request not completed in time");
 			c->deadline = now + 1000;	/* a last chance to read it */

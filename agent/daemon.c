@@ -45,16 +45,6 @@ next_periodic(unsigned interval)
 	return xfed_now_ms() + ms - ms / 20 + (uint64_t)random() % (ms / 10 + 1);
 }
 
-void
-xfed_daemon_queue(struct xfed_daemon *d, struct xfed_job *job)
-{
-	pthread_mutex_lock(&d->lock);
-	if (d->status.syncing || d->queue != NULL)
-		log_debug("sync queued behind the one in progress");
-	pthread_mutex_unlock(&d->lock);
-	xfed_worker_submit(d, job);
-}
-
 static void
 queue_sync(struct xfed_daemon *d, const char *trigger, char **zones,
     size_t n)
@@ -67,7 +57,7 @@ queue_sync(struct xfed_daemon *d, const char *trigger, char **zones,
 	job->n_zones = n;
 	job->uid = -1;
 	job->client = -1;
-	xfed_daemon_queue(d, job);
+	(void)xfed_daemon_queue(d, job);
 }
 
 /* Say which domains the new configuration adds, removes and changes. */
@@ -93,6 +83,36 @@ reload_changes(const struct xfed_config *old, const struct xfed_config *cfg)
 	return changes;
 }
 
+static int
+restart_only(FILE *err, const char *file, const char *opt, int line,
+    const char *now, const char *next)
+{
+	if (strcmp(now, next) == 0)
+		return 0;
+	fprintf(err, "%s:%d: changing %s needs a restart (systemctl restart "
+	    "xfedd): it is %s until then\n", file, line, opt, now);
+	return 1;
+}
+
+/*
+ * The socket, the audit log and the state directory are opened once: a
+ * reload that moves them would leave xfedd listening, logging or
+ * remembering in the old place while the file says otherwise (and a moved
+ * state-dir would forget every zone published into).  Refuse it.
+ */
+static int
+check_restart_only(const struct xfed_config *now,
+    const struct xfed_config *next, FILE *err)
+{
+	const char *f = next->path;
+
+	return restart_only(err, f, "socket", next->socket_line, now->socket,
+	    next->socket) + restart_only(err, f, "audit-log",
+	    next->audit_log_line, now->audit_log, next->audit_log) +
+	    restart_only(err, f, "state-dir", next->state_dir_line,
+	    now->state_dir, next->state_dir);
+}
+
 int
 xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
     char **errors, json_t **changes)
@@ -107,6 +127,10 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
 
 	xfed_notify_reloading();
 	rc = xfed_config_load_digest(d->config_path, err, &cfg, sha256);
+	if (rc == 0 && check_restart_only(d->cfg->cfg, cfg, err) > 0) {
+		xfed_config_free(cfg);
+		rc = XFED_ECONFIG;
+	}
 	fclose(err);
 	if (rc != 0) {
 		log_warnx("reload: %s rejected, the running configuration "
@@ -125,10 +149,6 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
 		*changes = diff;
 	else
 		json_decref(diff);
-	if (strcmp(cfg->socket, d->cfg->cfg->socket) != 0 ||
-	    strcmp(cfg->audit_log, d->cfg->cfg->audit_log) != 0)
-		log_warnx("reload: a new socket or audit-log path takes "
-		    "effect at the next restart");
 	ref = xcalloc(1, sizeof(*ref));
 	ref->cfg = cfg;
 	ref->refs = 1;
@@ -219,12 +239,19 @@ on_done(struct loop *l)
 			json_t *res = job->result;
 
 			job->result = NULL;
-			xfed_control_reply(job->client,
-			    xfed_ctl_format_response(job->error == NULL,
-			    job->exit_code, job->text, job->error, res));
+			xfed_job_reply(job, xfed_ctl_format_response(
+			    job->error == NULL, job->exit_code, job->text,
+			    job->error, res));
 		}
 		xfed_job_free(job);
 	}
+}
+
+/* Called with d->lock held. */
+static bool
+worker_busy(const struct xfed_daemon *d)
+{
+	return d->status.syncing || d->queue != NULL;
 }
 
 static void
@@ -239,8 +266,17 @@ on_timers(struct loop *l, uint64_t now)
 		xfed_notify_watchdog();
 		l->next_watchdog = now + d->watchdog_usec / 2000;
 	}
-	xfed_control_expire(now);
+	xfed_control_expire(d, now);
 	pthread_mutex_lock(&d->lock);
+	/*
+	 * Timers wait while a sync runs or is queued: that sync reads the
+	 * zones anyway, and a stuck one must not leave a pile of timer
+	 * syncs behind it.  Once the worker is idle, one timer sync runs.
+	 */
+	if (worker_busy(d)) {
+		pthread_mutex_unlock(&d->lock);
+		return;
+	}
 	periodic = d->next_sync != 0 && now >= d->next_sync;
 	if (periodic)
 		d->next_sync = next_periodic(d->cfg->cfg->interval);
@@ -262,11 +298,14 @@ on_timers(struct loop *l, uint64_t now)
 static int
 poll_timeout(struct loop *l, uint64_t now)
 {
-	uint64_t next = 0, t;
+	uint64_t next = 0, t = 0;
 
 	pthread_mutex_lock(&l->d->lock);
-	next = l->d->next_sync;
-	t = xfed_status_next_retry(l->d);
+	/* Timers wait for an idle worker (on_timers): no busy loop. */
+	if (!worker_busy(l->d)) {
+		next = l->d->next_sync;
+		t = xfed_status_next_retry(l->d);
+	}
 	pthread_mutex_unlock(&l->d->lock);
 	if (t != 0 && (next == 0 || t < next))
 		next = t;
@@ -382,9 +421,8 @@ drop_queue(struct xfed_daemon *d)
 		struct xfed_job *next = job->next;
 
 		if (job->client >= 0)
-			xfed_control_reply(job->client, xfed_ctl_format_response(
-			    false, 2, NULL, "xfedd is stopping; not synced",
-			    NULL));
+			xfed_job_reply(job, xfed_ctl_format_response(false, 2,
+			    NULL, "xfedd is stopping; not synced", NULL));
 		xfed_job_free(job);
 		job = next;
 	}

@@ -60,6 +60,7 @@ xfed_job_free(struct xfed_job *job)
 		free(job->zones[i]);
 	free(job->zones);
 	free(job->config);
+	free(job->more);
 	free(job->error);
 	free(job->text);
 	json_decref(job->result);

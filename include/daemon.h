@@ -46,6 +46,10 @@ struct xfed_job {
 	char			*config;	/* plan: candidate, owned */
 	long			 uid;		/* requester, -1: none */
 	int			 client;	/* waiting client id, -1: none */
+	/* Clients of equivalent requests folded into this job. */
+	int			*more;
+	size_t			 n_more;
+	bool			 on_demand;	/* only clients want it */
 	/* Filled in by the worker. */
 	int			 exit_code;
 	char			*error;		/* why the job could not run */
@@ -150,10 +154,19 @@ size_t	xfed_control_pollfds(struct pollfd *pfd, int *ids, size_t max);
 void	xfed_control_handle(struct xfed_daemon *d, int id, short revents);
 void	xfed_control_reply(int id, char *line);	/* takes line */
 uint64_t xfed_control_next_deadline(void);
-void	xfed_control_expire(uint64_t now);
+void	xfed_control_expire(struct xfed_daemon *d, uint64_t now);
 void	xfed_control_close_all(void);
 
-/* daemon.c: what the control commands ask of the agent */
-void	xfed_daemon_queue(struct xfed_daemon *d, struct xfed_job *job);
+/*
+ * daemon.c: what the control commands ask of the agent.  A job equal to
+ * (or covered by) one still queued is folded into it, and freed; 0, or -1
+ * when the queue is full (the job is freed: tell the client to retry).
+ */
+#define XFED_QUEUE_MAX	64
+int	xfed_daemon_queue(struct xfed_daemon *d, struct xfed_job *job);
+/* Client id left: forget it; drop a queued job nobody else waits for. */
+void	xfed_daemon_client_gone(struct xfed_daemon *d, int id);
+/* Send line (taken) to every client of job. */
+void	xfed_job_reply(struct xfed_job *job, char *line);
 
 #endif
