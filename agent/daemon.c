@@ -20,6 +20,7 @@
 #include "error.h"
 #include "log.h"
 #include "notify.h"
+#include "sockdir.h"
 #include "util.h"
 
 enum { FD_SIGNAL, FD_LISTEN, FD_DONE, FD_FIRST_CLIENT };
@@ -341,12 +342,13 @@ run_loop(struct loop *l)
 			on_signal(l);
 		if (n > 0 && pfd[FD_DONE].revents)
 			on_done(l);
-		if (n > 0 && pfd[FD_LISTEN].revents)
-			xfed_control_accept(l->d, l->lfd);
+		/* Requests before newcomers, who may push idle clients out. */
 		for (i = 0; n > 0 && i < nc; i++)
 			if (pfd[FD_FIRST_CLIENT + i].revents)
 				xfed_control_handle(l->d, ids[i],
 				    pfd[FD_FIRST_CLIENT + i].revents);
+		if (n > 0 && pfd[FD_LISTEN].revents)
+			xfed_control_accept(l->d, l->lfd);
 		on_timers(l, xfed_now_ms());
 	}
 }
@@ -371,6 +373,7 @@ static void
 setup(struct loop *l, struct xfed_daemon *d, const char *path, bool fg)
 {
 	struct xfed_config *cfg;
+	char why[1024];
 
 	if (xfed_config_load(path, stderr, &cfg) != 0)
 		exit(1);
@@ -388,6 +391,10 @@ setup(struct loop *l, struct xfed_daemon *d, const char *path, bool fg)
 	if ((d->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
 	    (d->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
 		fatal("eventfd");
+	if (xfed_socket_dir_check(cfg->socket, (uid_t)-1, why,
+	    sizeof(why)) != 0)
+		fatalx("%s:%d: socket %s: %s; not starting", path,
+		    cfg->socket_line, cfg->socket, why);
 	if (xfed_control_listen(cfg->socket, &l->lfd) != 0)
 		fatalx("cannot listen on %s; not starting", cfg->socket);
 	l->socket_path = xstrdup(cfg->socket);
