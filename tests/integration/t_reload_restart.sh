@@ -73,7 +73,7 @@ echo 'interval = 600' >>"$conf"
 sed -i '/^interval *= *0$/d' "$conf"
 assert_exit 0 "a reload that moves nothing is accepted" xfedctl -s "$sock" reload
 assert_exit 0 "  status" xfedctl -s "$sock" status
-assert_contains "  with the new interval in force" "$OUT" "(in 10 min)"
+assert_match "  with the new interval in force (600 s, 5% jitter)" "$OUT" "next sync: .*\(in (9|10) min\)"
 
 kill -TERM "$xfedd_pid"
 rc=0
