@@ -3,8 +3,8 @@
 # t_ctl_flood — the control socket under load.  Silent clients that
 # reconnect as fast as they are closed do not lock `xfedctl status` out nor
 # flood the log; one uid cannot take every slot; equivalent sync requests
-# share one sync; a queued sync whose clients have gone is not run; and a
-# periodic sync does not queue up behind a stuck one.
+# share one sync; a queued sync whose clients have gone is not run; and
+# periodic syncs do not queue up behind a stuck one.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -205,6 +205,25 @@ wait_for "the queued sync is dropped" 'grep -q "dropped before it ran" "$log"' 1
 wait "$held" || true
 sleep 1
 assert_eq "only the sync whose client stayed ran" $(( before + 1 )) "$(ctl_syncs)"
+
+# --- 5. A stuck sync does not pile up periodic syncs behind it -------------
+# interval = 1 while each sync waits 3 s on the silent server: a timer
+# that queued a sync every second would leave a backlog that runs in a
+# burst once the server is gone.
+sed -i 's/^interval .*/interval = 1/' "$conf"
+assert_exit 0 "reload with interval = 1" xfedctl -s "$sock" reload
+sleep 7
+kill "$silent_pid"
+wait "$silent_pid" 2>/dev/null || true
+seen=$(wc -l <"$audit")
+sleep 2
+burst=$(tail -n +$((seen + 1)) "$audit" | grep '"event":"sync-start"' |
+	grep -c '"trigger":"timer"' || true)
+if [ "$burst" -le 4 ]; then
+	pass "$burst timer syncs in the 2 s after the server went away"
+else
+	fail "$burst timer syncs in the 2 s after the server went away: a backlog"
+fi
 
 kill -TERM "$xfedd_pid"
 rc=0
