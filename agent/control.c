@@ -357,52 +357,19 @@ refused(struct xfed_daemon *d, const struct client *c,
 	return unknown_domain(d, req);
 }
 
-/* "domains added (1): a.test." ... from the reload's JSON. */
+/* The file is loaded off the loop (reload.c); the answer comes later. */
 static void
-print_changes(FILE *f, json_t *changes)
+reload(struct xfed_daemon *d, struct client *c, int id)
 {
-	static const char *const what[] = { "added", "removed", "changed" };
-	size_t i, k, total = 0;
-
-	for (i = 0; i < 3; i++) {
-		json_t *list = json_object_get(changes, what[i]);
-
-		total += json_array_size(list);
-		if (json_array_size(list) == 0)
-			continue;
-		fprintf(f, "domains %s (%zu):", what[i], json_array_size(list));
-		for (k = 0; k < json_array_size(list); k++)
-			fprintf(f, " %s", json_string_value(
-			    json_array_get(list, k)));
-		fputc('\n', f);
+	if (count_waiting() >= MAX_WAITING) {
+		client_error(c, "busy: too many requests already wait; try "
+		    "again later");
+		return;
 	}
-	if (total == 0)
-		fprintf(f, "no domain added, removed or changed\n");
-}
-
-static void
-reload(struct xfed_daemon *d, struct client *c)
-{
-	json_t *changes = NULL, *res = NULL;
-	char *errors = NULL, *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc;
-
 	log_info("control: reload requested by uid %u", (unsigned)c->uid);
-	rc = xfed_daemon_reload(d, "ctl", (long)c->uid, &errors, &changes);
-	if (rc == 0) {
-		f = open_memstream(&text, &len);
-		fprintf(f, "configuration reloaded; resync queued\n");
-		print_changes(f, changes);
-		fclose(f);
-		res = json_pack("{s:b, s:o}", "accepted", 1, "domains",
-		    changes);
-	}
-	client_answer(c, xfed_ctl_format_response(rc == 0, rc == 0 ? 0 : 1,
-	    text, errors, res));
-	free(text);
-	free(errors);
+	c->state = CLIENT_WAITING;
+	c->deadline = xfed_now_ms() + WAIT_MS;
+	xfed_reload_request(d, "ctl", (long)c->uid, id);
 }
 
 static void
@@ -463,7 +430,7 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 		free(text);
 		return;
 	case XFED_CTL_RELOAD:
-		reload(d, c);
+		reload(d, c, id);
 		return;
 	case XFED_CTL_REOPEN:
 		log_info("control: reopen requested by uid %u",

@@ -23,7 +23,7 @@
 #include "sockdir.h"
 #include "util.h"
 
-enum { FD_SIGNAL, FD_LISTEN, FD_DONE, FD_FIRST_CLIENT };
+enum { FD_SIGNAL, FD_LISTEN, FD_DONE, FD_RELOAD, FD_FIRST_CLIENT };
 
 /* The loop's own state, beside the shared struct xfed_daemon. */
 struct loop {
@@ -114,26 +114,36 @@ check_restart_only(const struct xfed_config *now,
 	    now->state_dir, next->state_dir);
 }
 
-int
-xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
-    char **errors, json_t **changes)
+/* Loaded, but moving what only a restart may move: *errors says what. */
+static bool
+moves_paths(const struct xfed_config *now, const struct xfed_config *next,
+    char **errors)
 {
-	struct xfed_config *cfg;
+	size_t len = 0;
+	FILE *err;
+	int n;
+
+	free(*errors);
+	err = open_memstream(errors, &len);
+	n = check_restart_only(now, next, err);
+	fclose(err);
+	return n > 0;
+}
+
+int
+xfed_daemon_reload_apply(struct xfed_daemon *d, const char *trigger,
+    long uid, struct xfed_config *cfg, const char *sha256, char **errors,
+    json_t **changes)
+{
 	json_t *diff;
 	struct xfed_cfgref *ref, *old;
-	size_t len = 0, i;
-	FILE *err = open_memstream(errors, &len);
-	char sha256[65];
-	int rc;
+	size_t i;
 
-	xfed_notify_reloading();
-	rc = xfed_config_load_digest(d->config_path, err, &cfg, sha256);
-	if (rc == 0 && check_restart_only(d->cfg->cfg, cfg, err) > 0) {
+	if (cfg != NULL && moves_paths(d->cfg->cfg, cfg, errors)) {
 		xfed_config_free(cfg);
-		rc = XFED_ECONFIG;
+		cfg = NULL;
 	}
-	fclose(err);
-	if (rc != 0) {
+	if (cfg == NULL) {
 		log_warnx("reload: %s rejected, the running configuration "
 		    "stays in force:\n%s", d->config_path, *errors);
 		xfed_audit_config_reload(d->audit, d->config_path,
@@ -189,7 +199,6 @@ static void
 on_signal(struct loop *l)
 {
 	struct signalfd_siginfo si;
-	char *errors = NULL;
 
 	if (read(l->sigfd, &si, sizeof(si)) != sizeof(si))
 		return;
@@ -201,8 +210,7 @@ on_signal(struct loop *l)
 		break;
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", l->d->config_path);
-		xfed_daemon_reload(l->d, "signal", -1, &errors, NULL);
-		free(errors);
+		xfed_reload_request(l->d, "signal", -1, -1);
 		break;
 	case SIGUSR1:
 		log_info("SIGUSR1: reopening the audit log");
@@ -331,6 +339,8 @@ run_loop(struct loop *l)
 	pfd[FD_SIGNAL] = (struct pollfd){ .fd = l->sigfd, .events = POLLIN };
 	pfd[FD_LISTEN] = (struct pollfd){ .fd = l->lfd, .events = POLLIN };
 	pfd[FD_DONE] = (struct pollfd){ .fd = l->d->done_fd, .events = POLLIN };
+	pfd[FD_RELOAD] = (struct pollfd){ .fd = l->d->reload_fd,
+	    .events = POLLIN };
 	while (!l->stop) {
 		nc = xfed_control_pollfds(pfd + FD_FIRST_CLIENT, ids,
 		    XFED_CONTROL_MAX_CLIENTS);
@@ -342,6 +352,8 @@ run_loop(struct loop *l)
 			on_signal(l);
 		if (n > 0 && pfd[FD_DONE].revents)
 			on_done(l);
+		if (n > 0 && pfd[FD_RELOAD].revents)
+			xfed_reload_done(l->d);
 		/* Requests before newcomers, who may push idle clients out. */
 		for (i = 0; n > 0 && i < nc; i++)
 			if (pfd[FD_FIRST_CLIENT + i].revents)
@@ -389,7 +401,8 @@ setup(struct loop *l, struct xfed_daemon *d, const char *path, bool fg)
 	if ((l->sigfd = block_signals()) == -1)
 		fatal("signalfd");
 	if ((d->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
-	    (d->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
+	    (d->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
+	    xfed_reload_init(d) == -1)
 		fatal("eventfd");
 	if (xfed_socket_dir_check(cfg->socket, (uid_t)-1, why,
 	    sizeof(why)) != 0)
@@ -445,6 +458,7 @@ teardown(struct loop *l, struct xfed_daemon *d)
 	drop_queue(d);
 	while ((job = xfed_worker_take_done(d)) != NULL)
 		xfed_job_free(job);
+	xfed_reload_stop(d);
 	xfed_control_close_all();
 	close(l->lfd);
 	unlink(l->socket_path);

@@ -105,6 +105,8 @@ struct xfed_daemon {
 	struct xfed_status	 status;
 	int			 done_fd;	/* eventfd: a job finished */
 	int			 cancel_fd;	/* eventfd: abandon reads */
+	int			 reload_fd;	/* eventfd: a load finished */
+	struct xfed_reload	*reload;	/* main thread only */
 	atomic_bool		 stopping;
 	pthread_t		 worker;
 	uint64_t		 next_sync;	/* monotonic ms, 0: none */
@@ -114,9 +116,26 @@ struct xfed_daemon {
 
 /* daemon.c */
 int	xfed_daemon_run(const char *config_path, bool foreground);
-/* On success, *changes (when not NULL) says which domains changed. */
-int	xfed_daemon_reload(struct xfed_daemon *d, const char *trigger,
-	    long uid, char **errors, json_t **changes);
+/*
+ * Swap in cfg, loaded by reload.c (NULL: it did not load, and *errors
+ * says why), unless it moves what only a restart may move.  0 with
+ * *changes (which domains changed; the caller's), or XFED_ECONFIG with
+ * the FILE:LINE problems in *errors; the running configuration then stays.
+ */
+int	xfed_daemon_reload_apply(struct xfed_daemon *d, const char *trigger,
+	    long uid, struct xfed_config *cfg, const char *sha256,
+	    char **errors, json_t **changes);
+
+/*
+ * reload.c: SIGHUP and `xfedctl reload` load the file on a thread of
+ * their own; the loop calls xfed_reload_done when reload_fd is readable,
+ * and the client (-1: none) gets the outcome.
+ */
+int	xfed_reload_init(struct xfed_daemon *d);
+void	xfed_reload_request(struct xfed_daemon *d, const char *trigger,
+	    long uid, int client);
+void	xfed_reload_done(struct xfed_daemon *d);
+void	xfed_reload_stop(struct xfed_daemon *d);
 /* Reopen the audit log (rotation) and say who asked, in the new file. */
 int	xfed_daemon_reopen(struct xfed_daemon *d, const char *trigger,
 	    long uid);

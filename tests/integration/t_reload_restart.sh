@@ -4,7 +4,8 @@
 # (or only comments) is an error for -n, check-config and reload, not a
 # configuration of defaults; a reload that moves the socket, the audit log
 # or the state directory is rejected with FILE:LINE ("needs a restart")
-# and the running configuration stays in force.
+# and the running configuration stays in force.  The file is loaded off
+# the event loop: status answers while a slow file is parsed.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -74,6 +75,33 @@ sed -i '/^interval *= *0$/d' "$conf"
 assert_exit 0 "a reload that moves nothing is accepted" xfedctl -s "$sock" reload
 assert_exit 0 "  status" xfedctl -s "$sock" status
 assert_match "  with the new interval in force (600 s, 5% jitter)" "$OUT" "next sync: .*\(in (9|10) min\)"
+
+# --- a file slow to parse: status answers meanwhile -----------------------------
+# Megabytes of blanks cost libconfuse seconds; the file is loaded off the
+# event loop, so status does not wait for it, and the reload still answers
+# with the outcome.
+slow() {
+	cp "$good" "$conf"
+	python3 -c 'import sys; sys.stdout.write(" " * 4000000 + "\n")' >>"$conf"
+	printf '%s\n' "$1" >>"$conf"
+}
+slow 'domain "example2.test" { proxy = {"edge"} }'
+"$XFEDCTL" -s "$sock" reload >"$XFED_TMP/reload.out" 2>&1 &
+reload_pid=$!
+sleep 0.3
+start=$(date +%s%N)
+assert_exit 0 "status during a slow reload" "$XFEDCTL" -s "$sock" status
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$ms" -lt 1500 ]; then pass "  answered in ${ms} ms"; else
+	fail "  answered in ${ms} ms, waiting for the reload"; fi
+rc=0
+wait "$reload_pid" || rc=$?
+assert_eq "the slow reload is accepted" 0 "$rc"
+assert_file_contains "  and says what it added" "$XFED_TMP/reload.out" \
+	"domains added (1): example2.test"
+slow 'no-such-option = 1'
+assert_exit 1 "a slow, bad reload is rejected" xfedctl -s "$sock" reload
+assert_contains "  with FILE:LINE" "$ERR" "$conf:$(wc -l <"$conf"):"
 
 kill -TERM "$xfedd_pid"
 rc=0
