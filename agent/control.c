@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "error.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "util.h"
 
 enum client_state { CLIENT_FREE, CLIENT_READING, CLIENT_WAITING,
@@ -51,7 +52,7 @@ struct client {
 #define PER_UID		(XFED_CONTROL_MAX_CLIENTS / 2)
 #define MAX_WAITING	(XFED_CONTROL_MAX_CLIENTS - 8)
 #define WAIT_MS		(15 * 60 * 1000)
-#define SHED_LOG_MS	10000		/* "too many clients", at most */
+#define SHED_LOG_MS	10000		/* one refusal logged per 10 s */
 
 static struct client clients[XFED_CONTROL_MAX_CLIENTS];
 
@@ -132,37 +133,35 @@ client_answer(struct client *c, char *line)
 	c->deadline = xfed_now_ms() + XFED_CONTROL_TIMEOUT_MS;
 }
 
-static void
-client_error(struct client *c, const char *msg)
-{
-	log_info("control: request from uid %u refused: %s",
-	    (unsigned)c->uid, msg);
-	client_answer(c, xfed_ctl_format_response(false, 1, NULL, msg, NULL));
-}
 
-/*
- * Connections shed are logged at most once per SHED_LOG_MS, with how many
- * went unreported: a flood of reconnecting clients must not flood the
- * journal too.
- */
+/* Clients can cause these without limit: rate-limited (ratelimit.h). */
 static void
 log_shed(const char *why)
 {
-	static uint64_t last;
-	static unsigned long quiet;
-	uint64_t now = xfed_now_ms();
+	static struct xfed_ratelimit rl = { .interval_ms = SHED_LOG_MS };
+	unsigned long n = xfed_ratelimit(&rl);
 
-	if (last != 0 && now - last < SHED_LOG_MS) {
-		quiet++;
-		return;
-	}
-	if (quiet > 0)
+	if (n > 1)
 		log_warnx("control: %s, connection dropped (and %lu more "
-		    "since the last report)", why, quiet);
-	else
+		    "since the last report)", why, n - 1);
+	else if (n == 1)
 		log_warnx("control: %s, connection dropped", why);
-	last = now;
-	quiet = 0;
+}
+
+static void
+client_error(struct client *c, const char *msg)
+{
+	static struct xfed_ratelimit rl = { .interval_ms = SHED_LOG_MS };
+	unsigned long n = xfed_ratelimit(&rl);
+
+	if (n > 1)
+		log_info("control: request from uid %u refused: %s (and %lu "
+		    "more refused since the last report)", (unsigned)c->uid,
+		    msg, n - 1);
+	else if (n == 1)
+		log_info("control: request from uid %u refused: %s",
+		    (unsigned)c->uid, msg);
+	client_answer(c, xfed_ctl_format_response(false, 1, NULL, msg, NULL));
 }
 
 /* Best effort: a refused client learns why rather than seeing EOF. */

@@ -90,7 +90,8 @@ xfed_daemon_queue(struct xfed_daemon *d, struct xfed_job *job)
 	}
 	if (len >= XFED_QUEUE_MAX && job->on_demand) {
 		pthread_mutex_unlock(&d->lock);
-		log_warnx("%u jobs already queued: %s request refused",
+		/* The client is told; control.c logs the refusal. */
+		log_debug("%u jobs already queued: %s request refused",
 		    XFED_QUEUE_MAX, job->trigger);
 		xfed_job_free(job);
 		return -1;
