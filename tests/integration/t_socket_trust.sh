@@ -43,7 +43,9 @@ for mode in 0777 1777 0775 1770; do
 		"$conf:$(socket_line): socket $dir/xfedd.sock: directory $dir is writable by"
 done
 config_with_socket "$XFED_TMP/run-0777/xfedd.sock"
-assert_exit 1 "xfedd -f will not start there either" xfedd -f -c "$conf"
+# (Bounded: an xfedd that did start would run until killed.)
+assert_exit 1 "xfedd -f will not start there either" \
+	timeout 20 "${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf"
 assert_contains "  and says why" "$ERR" "is writable by others"
 assert_eq "  no socket was made" no \
 	"$([ -e "$XFED_TMP/run-0777/xfedd.sock" ] && echo yes || echo no)"
