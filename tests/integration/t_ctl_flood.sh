@@ -59,6 +59,7 @@ chmod 0666 "$sock"
 
 syncs() { audit_count event=sync-start; }
 ctl_syncs() { audit_count event=sync-start trigger=ctl; }
+# shellcheck disable=SC2317  # called from wait_for conditions
 idle() {
 	{ "$XFEDCTL" -s "$sock" --json status 2>/dev/null || true; } | python3 -c \
 		'import json,sys; print(json.load(sys.stdin)["result"]["syncing"])' |
@@ -191,6 +192,7 @@ before=$(ctl_syncs)
 "$XFEDCTL" -s "$sock" sync >/dev/null 2>&1 &
 held=$!
 wait_for "a sync is running" '[ "$(ctl_syncs)" -gt "$before" ]' 10
+# shellcheck disable=SC2034  # read by the wait_for condition below
 asked=$(grep -c "control: sync requested" "$log")
 pids=()
 for i in 1 2 3 4 5; do

@@ -86,6 +86,7 @@ chmod 0644 "$XFED_TMP/fake.py"
 fake_pid=""
 fake_sock=""
 fake_socket() {
+	# shellcheck disable=SC2034  # read by the wait_for condition below
 	fake_sock=$1
 	[ -z "$fake_pid" ] || { kill "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null || true; }
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
