@@ -56,6 +56,8 @@ struct client {
 
 static struct client clients[XFED_CONTROL_MAX_CLIENTS];
 
+static void	client_read(struct xfed_daemon *, struct client *, int);
+
 #define ID(slot)	((int)(((clients[slot].gen & 0x7fff) << 8) | (slot)))
 #define SLOT(id)	((id) & 0xff)
 
@@ -256,7 +258,6 @@ xfed_control_accept(struct xfed_daemon *d, int lfd)
 	const char *why = NULL;
 	int fd;
 
-	(void)d;
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1)
 		return;
@@ -278,6 +279,13 @@ xfed_control_accept(struct xfed_daemon *d, int lfd)
 	c->inlen = 0;
 	c->since = xfed_now_ms();
 	c->deadline = c->since + REQUEST_MS;
+	/*
+	 * Read at once: a client that waited in the listen queue has sent
+	 * its request by now (xfedctl sends right after connect).  Read,
+	 * it can no longer be taken for an idle one and closed to make room
+	 * for the next newcomer of a flood.
+	 */
+	client_read(d, c, ID((size_t)(c - clients)));
 }
 
 size_t
