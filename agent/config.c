@@ -1899,6 +1899,21 @@ top_resolvers(struct where *w, struct xfed_config *cfg)
 	}
 }
 
+/* The line of a top-level option, or 0 when the file does not set it. */
+static int
+top_line(struct where *w, const char *opt)
+{
+	const struct optline	*o;
+	size_t			 i, n = strlen(opt);
+
+	for (i = w->si->nopts; i > 0; i--) {
+		o = &w->si->opts[i - 1];
+		if (o->len == n && memcmp(o->name, opt, n) == 0)
+			return o->line;
+	}
+	return 0;
+}
+
 static void
 top_scalars(struct where *w, struct xfed_config *cfg)
 {
@@ -1911,6 +1926,9 @@ top_scalars(struct where *w, struct xfed_config *cfg)
 	cfg->socket = top_path(w, "socket", sizeof(sa.sun_path));
 	cfg->audit_log = top_path(w, "audit-log", PATH_MAX);
 	cfg->state_dir = top_path(w, "state-dir", PATH_MAX);
+	cfg->socket_line = top_line(w, "socket");
+	cfg->audit_log_line = top_line(w, "audit-log");
+	cfg->state_dir_line = top_line(w, "state-dir");
 	if (cfg_getstr(w->sec, "metrics-file") != NULL)
 		cfg->metrics_file = top_path(w, "metrics-file", PATH_MAX);
 	if (cfg_getstr(w->sec, "audit-chain-key") != NULL)
@@ -2365,6 +2383,14 @@ parse_text(char *text, const char *name, FILE *err, bool secrets,
 	c.cfg = xcalloc(1, sizeof(*c.cfg));
 	c.cfg->path = xstrdup(name);
 	scan_text(&c, text);
+	/*
+	 * Comments are blanked now.  Nothing left is not a configuration
+	 * of defaults but a truncated or wrong file: a reload must not
+	 * quietly drop every domain because of it.
+	 */
+	if (text[strspn(text, " \t\r\n")] == '\0')
+		cerr(&c, 0, "empty configuration (no settings at all): "
+		    "nothing to do");
 	check_dup_options(&c);
 	rc = parse_confuse(&c, text);
 	scan_free(&c);

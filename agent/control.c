@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "error.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "util.h"
 
 enum client_state { CLIENT_FREE, CLIENT_READING, CLIENT_WAITING,
@@ -37,9 +38,25 @@ struct client {
 	size_t			 outlen;
 	size_t			 outoff;
 	uint64_t		 deadline;	/* monotonic ms */
+	uint64_t		 since;		/* accepted, monotonic ms */
 };
 
+/*
+ * A client must send its request within REQUEST_MS of connecting: a
+ * silent one only holds a slot.  A non-root uid holds at most PER_UID
+ * slots, and sync or plan requests waiting for the worker at most
+ * MAX_WAITING, so the rest stay free for status and reload.  A waiting
+ * client gets an answer within WAIT_MS, as long as xfedctl waits.
+ */
+#define REQUEST_MS	2000
+#define PER_UID		(XFED_CONTROL_MAX_CLIENTS / 2)
+#define MAX_WAITING	(XFED_CONTROL_MAX_CLIENTS - 8)
+#define WAIT_MS		(15 * 60 * 1000)
+#define SHED_LOG_MS	10000		/* one refusal logged per 10 s */
+
 static struct client clients[XFED_CONTROL_MAX_CLIENTS];
+
+static void	client_read(struct xfed_daemon *, struct client *, int);
 
 #define ID(slot)	((int)(((clients[slot].gen & 0x7fff) << 8) | (slot)))
 #define SLOT(id)	((id) & 0xff)
@@ -118,12 +135,118 @@ client_answer(struct client *c, char *line)
 	c->deadline = xfed_now_ms() + XFED_CONTROL_TIMEOUT_MS;
 }
 
+
+/* Clients can cause these without limit: rate-limited (ratelimit.h). */
+static void
+log_shed(const char *why)
+{
+	static struct xfed_ratelimit rl = { .interval_ms = SHED_LOG_MS };
+	unsigned long n = xfed_ratelimit(&rl);
+
+	if (n > 1)
+		log_warnx("control: %s, connection dropped (and %lu more "
+		    "since the last report)", why, n - 1);
+	else if (n == 1)
+		log_warnx("control: %s, connection dropped", why);
+}
+
 static void
 client_error(struct client *c, const char *msg)
 {
-	log_info("control: request from uid %u refused: %s",
-	    (unsigned)c->uid, msg);
+	static struct xfed_ratelimit rl = { .interval_ms = SHED_LOG_MS };
+	unsigned long n = xfed_ratelimit(&rl);
+
+	if (n > 1)
+		log_info("control: request from uid %u refused: %s (and %lu "
+		    "more refused since the last report)", (unsigned)c->uid,
+		    msg, n - 1);
+	else if (n == 1)
+		log_info("control: request from uid %u refused: %s",
+		    (unsigned)c->uid, msg);
 	client_answer(c, xfed_ctl_format_response(false, 1, NULL, msg, NULL));
+}
+
+/* Best effort: a refused client learns why rather than seeing EOF. */
+static void
+refuse(int fd, const char *why)
+{
+	char *line = xfed_ctl_format_response(false, 1, NULL, why, NULL);
+
+	(void)send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(line);
+	close(fd);
+	log_shed(why);
+}
+
+/*
+ * The client to close for a newcomer (of uid, or of anyone when uid is
+ * -1), or NULL: the oldest that has not sent a byte of its request, else
+ * the oldest with a request still incomplete.  xfedctl sends its request
+ * at once, so neither is likely to be a real client; and the newcomer
+ * outlives a flood of them.
+ */
+static struct client *
+oldest_reader(long uid)
+{
+	struct client *c, *old = NULL;
+	size_t i;
+
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++) {
+		c = &clients[i];
+		if (c->state != CLIENT_READING ||
+		    (uid >= 0 && c->uid != (uid_t)uid))
+			continue;
+		if (old == NULL || (c->inlen == 0 && old->inlen > 0) ||
+		    ((c->inlen == 0) == (old->inlen == 0) &&
+		    c->since < old->since))
+			old = c;
+	}
+	return old;
+}
+
+static size_t
+count_uid(uid_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].state != CLIENT_FREE && clients[i].uid == uid)
+			n++;
+	return n;
+}
+
+/*
+ * A free slot for a new client of uid, closing an idle one if need be;
+ * NULL with why set when there is none.
+ */
+static struct client *
+free_slot(uid_t uid, const char **why)
+{
+	struct client *c = NULL;
+	size_t i;
+
+	if (uid != 0 && count_uid(uid) >= PER_UID) {
+		/* One user cannot take every slot: it pays with its own. */
+		if ((c = oldest_reader((long)uid)) == NULL) {
+			*why = "too many clients of one uid";
+			return NULL;
+		}
+		log_debug("control: idle client of uid %u closed for a new "
+		    "one", (unsigned)uid);
+		client_close(c);
+		return c;
+	}
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].state == CLIENT_FREE)
+			return &clients[i];
+	if ((c = oldest_reader(-1)) == NULL) {
+		*why = "too many clients";
+		return NULL;
+	}
+	log_debug("control: idle client of uid %u closed for a new one",
+	    (unsigned)c->uid);
+	client_close(c);
+	return c;
 }
 
 void
@@ -131,32 +254,38 @@ xfed_control_accept(struct xfed_daemon *d, int lfd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
-	size_t i;
+	struct client *c;
+	const char *why = NULL;
 	int fd;
 
-	(void)d;
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1)
 		return;
-	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++)
-		if (clients[i].state == CLIENT_FREE)
-			break;
-	if (i == XFED_CONTROL_MAX_CLIENTS) {
-		/* Too many at once: shed this one, keep serving the rest. */
+	memset(&cred, 0, sizeof(cred));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		close(fd);
-		log_warnx("control: too many clients, connection dropped");
 		return;
 	}
-	memset(&cred, 0, sizeof(cred));
-	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
-	clients[i].fd = fd;
-	clients[i].uid = cred.uid;
-	clients[i].gid = cred.gid;
-	clients[i].pid = cred.pid;
-	clients[i].state = CLIENT_READING;
-	clients[i].in = xmalloc(XFED_CONTROL_MAX_REQUEST + 1);
-	clients[i].inlen = 0;
-	clients[i].deadline = xfed_now_ms() + XFED_CONTROL_TIMEOUT_MS;
+	if ((c = free_slot(cred.uid, &why)) == NULL) {
+		refuse(fd, why);
+		return;
+	}
+	c->fd = fd;
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	c->pid = cred.pid;
+	c->state = CLIENT_READING;
+	c->in = xmalloc(XFED_CONTROL_MAX_REQUEST + 1);
+	c->inlen = 0;
+	c->since = xfed_now_ms();
+	c->deadline = c->since + REQUEST_MS;
+	/*
+	 * Read at once: a client that waited in the listen queue has sent
+	 * its request by now (xfedctl sends right after connect).  Read,
+	 * it can no longer be taken for an idle one and closed to make room
+	 * for the next newcomer of a flood.
+	 */
+	client_read(d, c, ID((size_t)(c - clients)));
 }
 
 size_t
@@ -173,6 +302,17 @@ xfed_control_pollfds(struct pollfd *pfd, int *ids, size_t max)
 		pfd[n].revents = 0;
 		ids[n++] = ID(i);
 	}
+	return n;
+}
+
+static size_t
+count_waiting(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++)
+		if (clients[i].state == CLIENT_WAITING)
+			n++;
 	return n;
 }
 
@@ -224,52 +364,19 @@ refused(struct xfed_daemon *d, const struct client *c,
 	return unknown_domain(d, req);
 }
 
-/* "domains added (1): a.test." ... from the reload's JSON. */
+/* The file is loaded off the loop (reload.c); the answer comes later. */
 static void
-print_changes(FILE *f, json_t *changes)
+reload(struct xfed_daemon *d, struct client *c, int id)
 {
-	static const char *const what[] = { "added", "removed", "changed" };
-	size_t i, k, total = 0;
-
-	for (i = 0; i < 3; i++) {
-		json_t *list = json_object_get(changes, what[i]);
-
-		total += json_array_size(list);
-		if (json_array_size(list) == 0)
-			continue;
-		fprintf(f, "domains %s (%zu):", what[i], json_array_size(list));
-		for (k = 0; k < json_array_size(list); k++)
-			fprintf(f, " %s", json_string_value(
-			    json_array_get(list, k)));
-		fputc('\n', f);
+	if (count_waiting() >= MAX_WAITING) {
+		client_error(c, "busy: too many requests already wait; try "
+		    "again later");
+		return;
 	}
-	if (total == 0)
-		fprintf(f, "no domain added, removed or changed\n");
-}
-
-static void
-reload(struct xfed_daemon *d, struct client *c)
-{
-	json_t *changes = NULL, *res = NULL;
-	char *errors = NULL, *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc;
-
 	log_info("control: reload requested by uid %u", (unsigned)c->uid);
-	rc = xfed_daemon_reload(d, "ctl", (long)c->uid, &errors, &changes);
-	if (rc == 0) {
-		f = open_memstream(&text, &len);
-		fprintf(f, "configuration reloaded; resync queued\n");
-		print_changes(f, changes);
-		fclose(f);
-		res = json_pack("{s:b, s:o}", "accepted", 1, "domains",
-		    changes);
-	}
-	client_answer(c, xfed_ctl_format_response(rc == 0, rc == 0 ? 0 : 1,
-	    text, errors, res));
-	free(text);
-	free(errors);
+	c->state = CLIENT_WAITING;
+	c->deadline = xfed_now_ms() + WAIT_MS;
+	xfed_reload_request(d, "ctl", (long)c->uid, id);
 }
 
 static void
@@ -285,6 +392,11 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 	switch (req->command) {
 	case XFED_CTL_SYNC:
 	case XFED_CTL_PLAN:
+		if (count_waiting() >= MAX_WAITING) {
+			client_error(c, "busy: too many requests already wait "
+			    "for a sync; try again later");
+			return;
+		}
 		if ((errors = refused(d, c, req)) != NULL) {
 			client_error(c, errors);
 			free(errors);
@@ -303,12 +415,16 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 		req->config = NULL;
 		job->uid = (long)c->uid;
 		job->client = id;
+		job->on_demand = true;
 		c->state = CLIENT_WAITING;
+		c->deadline = xfed_now_ms() + WAIT_MS;
 		log_info("control: %s requested by uid %u%s%s",
 		    xfed_ctl_command_name(req->command), (unsigned)c->uid,
 		    job->force ? " (force)" : "", job->config != NULL ?
 		    " of a candidate configuration" : "");
-		xfed_daemon_queue(d, job);
+		if (xfed_daemon_queue(d, job) != 0)
+			client_error(c, "busy: too many syncs queued; try "
+			    "again later");
 		return;
 	case XFED_CTL_STATUS:
 		pthread_mutex_lock(&d->lock);
@@ -321,7 +437,7 @@ dispatch(struct xfed_daemon *d, struct client *c, int id,
 		free(text);
 		return;
 	case XFED_CTL_RELOAD:
-		reload(d, c);
+		reload(d, c, id);
 		return;
 	case XFED_CTL_REOPEN:
 		log_info("control: reopen requested by uid %u",
@@ -404,9 +520,12 @@ xfed_control_handle(struct xfed_daemon *d, int id, short revents)
 		client_read(d, c, id);
 	else if (c->state == CLIENT_WRITING && (revents & POLLOUT))
 		client_write(c);
-	else if (revents & (POLLHUP | POLLERR))
-		/* Gone while waiting: its job still runs, the reply is lost. */
+	else if (revents & (POLLHUP | POLLERR)) {
+		/* Gone while waiting: a job nobody else needs is dropped. */
+		if (c->state == CLIENT_WAITING)
+			xfed_daemon_client_gone(d, id);
 		client_close(c);
+	}
 }
 
 void
@@ -428,8 +547,7 @@ xfed_control_next_deadline(void)
 	size_t i;
 
 	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++) {
-		if (clients[i].state != CLIENT_READING &&
-		    clients[i].state != CLIENT_WRITING)
+		if (clients[i].state == CLIENT_FREE)
 			continue;
 		if (next == 0 || clients[i].deadline < next)
 			next = clients[i].deadline;
@@ -438,16 +556,22 @@ xfed_control_next_deadline(void)
 }
 
 void
-xfed_control_expire(uint64_t now)
+xfed_control_expire(struct xfed_daemon *d, uint64_t now)
 {
 	size_t i;
 
 	for (i = 0; i < XFED_CONTROL_MAX_CLIENTS; i++) {
 		struct client *c = &clients[i];
 
-		if ((c->state != CLIENT_READING &&
-		    c->state != CLIENT_WRITING) || c->deadline > now)
+		if (c->state == CLIENT_FREE || c->deadline > now)
 			continue;
+		if (c->state == CLIENT_WAITING) {
+			xfed_daemon_client_gone(d, ID(i));
+			client_answer(c, xfed_ctl_format_response(false, 2,
+			    NULL, "no result within 15 minutes; see xfedctl "
+			    "status for the sync's outcome", NULL));
+			continue;
+		}
 		if (c->state == CLIENT_READING && c->inlen > 0) {
 			client_error(c, "request not completed in time");
 			c->deadline = now + 1000;	/* a last chance to read it */

@@ -1,5 +1,6 @@
 /* The client side of the control protocol: see ctlclient.h. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -11,10 +12,30 @@
 
 #include "control.h"
 #include "ctlclient.h"
+#include "sockdir.h"
 #include "util.h"
 
 /* Responses carry plans: allow far more than a request may hold. */
 #define MAX_RESPONSE	(256 * 1024 * 1024)
+
+/*
+ * Could someone other than xfedd answer on path?  Yes if others may swap
+ * the socket for their own: its "in sync" would be a forgery.  (Who does
+ * answer is checked once connected: xfed_socket_peer_check.)
+ */
+static bool
+trusted_path(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char why[768];
+
+	if (stat(path, &st) == 0 &&
+	    xfed_socket_dir_check(path, st.st_uid, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "not talking to %s: %s", path, why);
+		return false;
+	}
+	return true;
+}
 
 static int
 connect_socket(const char *path, char *err, size_t errlen)
@@ -111,11 +132,21 @@ xfed_ctl_call(const char *path, const char *line, uint64_t timeout_ms,
 
 	*response = NULL;
 	*raw = NULL;
-	if ((s = connect_socket(path, err, errlen)) == -1)
+	if (!trusted_path(path, err, errlen) ||
+	    (s = connect_socket(path, err, errlen)) == -1)
 		return -1;
+	/*
+	 * The request first, the peer's credentials after: xfedd closes
+	 * clients that keep it waiting when it is crowded.  Nothing in a
+	 * request is secret; nothing in the answer is believed unchecked.
+	 */
 	if (send(s, line, len, MSG_NOSIGNAL) != (ssize_t)len) {
 		snprintf(err, errlen, "cannot send to %s: %s", path,
 		    strerror(errno));
+		close(s);
+		return -1;
+	}
+	if (xfed_socket_peer_check(s, path, err, errlen) != 0) {
 		close(s);
 		return -1;
 	}

@@ -20,9 +20,10 @@
 #include "error.h"
 #include "log.h"
 #include "notify.h"
+#include "sockdir.h"
 #include "util.h"
 
-enum { FD_SIGNAL, FD_LISTEN, FD_DONE, FD_FIRST_CLIENT };
+enum { FD_SIGNAL, FD_LISTEN, FD_DONE, FD_RELOAD, FD_FIRST_CLIENT };
 
 /* The loop's own state, beside the shared struct xfed_daemon. */
 struct loop {
@@ -45,16 +46,6 @@ next_periodic(unsigned interval)
 	return xfed_now_ms() + ms - ms / 20 + (uint64_t)random() % (ms / 10 + 1);
 }
 
-void
-xfed_daemon_queue(struct xfed_daemon *d, struct xfed_job *job)
-{
-	pthread_mutex_lock(&d->lock);
-	if (d->status.syncing || d->queue != NULL)
-		log_debug("sync queued behind the one in progress");
-	pthread_mutex_unlock(&d->lock);
-	xfed_worker_submit(d, job);
-}
-
 static void
 queue_sync(struct xfed_daemon *d, const char *trigger, char **zones,
     size_t n)
@@ -67,7 +58,7 @@ queue_sync(struct xfed_daemon *d, const char *trigger, char **zones,
 	job->n_zones = n;
 	job->uid = -1;
 	job->client = -1;
-	xfed_daemon_queue(d, job);
+	(void)xfed_daemon_queue(d, job);
 }
 
 /* Say which domains the new configuration adds, removes and changes. */
@@ -93,22 +84,66 @@ reload_changes(const struct xfed_config *old, const struct xfed_config *cfg)
 	return changes;
 }
 
-int
-xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
-    char **errors, json_t **changes)
+static int
+restart_only(FILE *err, const char *file, const char *opt, int line,
+    const char *now, const char *next)
 {
-	struct xfed_config *cfg;
+	if (strcmp(now, next) == 0)
+		return 0;
+	fprintf(err, "%s:%d: changing %s needs a restart (systemctl restart "
+	    "xfedd): it is %s until then\n", file, line, opt, now);
+	return 1;
+}
+
+/*
+ * The socket, the audit log and the state directory are opened once: a
+ * reload that moves them would leave xfedd listening, logging or
+ * remembering in the old place while the file says otherwise (and a moved
+ * state-dir would forget every zone published into).  Refuse it.
+ */
+static int
+check_restart_only(const struct xfed_config *now,
+    const struct xfed_config *next, FILE *err)
+{
+	const char *f = next->path;
+
+	return restart_only(err, f, "socket", next->socket_line, now->socket,
+	    next->socket) + restart_only(err, f, "audit-log",
+	    next->audit_log_line, now->audit_log, next->audit_log) +
+	    restart_only(err, f, "state-dir", next->state_dir_line,
+	    now->state_dir, next->state_dir);
+}
+
+/* Loaded, but moving what only a restart may move: *errors says what. */
+static bool
+moves_paths(const struct xfed_config *now, const struct xfed_config *next,
+    char **errors)
+{
+	size_t len = 0;
+	FILE *err;
+	int n;
+
+	free(*errors);
+	err = open_memstream(errors, &len);
+	n = check_restart_only(now, next, err);
+	fclose(err);
+	return n > 0;
+}
+
+int
+xfed_daemon_reload_apply(struct xfed_daemon *d, const char *trigger,
+    long uid, struct xfed_config *cfg, const char *sha256, char **errors,
+    json_t **changes)
+{
 	json_t *diff;
 	struct xfed_cfgref *ref, *old;
-	size_t len = 0, i;
-	FILE *err = open_memstream(errors, &len);
-	char sha256[65];
-	int rc;
+	size_t i;
 
-	xfed_notify_reloading();
-	rc = xfed_config_load_digest(d->config_path, err, &cfg, sha256);
-	fclose(err);
-	if (rc != 0) {
+	if (cfg != NULL && moves_paths(d->cfg->cfg, cfg, errors)) {
+		xfed_config_free(cfg);
+		cfg = NULL;
+	}
+	if (cfg == NULL) {
 		log_warnx("reload: %s rejected, the running configuration "
 		    "stays in force:\n%s", d->config_path, *errors);
 		xfed_audit_config_reload(d->audit, d->config_path,
@@ -125,10 +160,6 @@ xfed_daemon_reload(struct xfed_daemon *d, const char *trigger, long uid,
 		*changes = diff;
 	else
 		json_decref(diff);
-	if (strcmp(cfg->socket, d->cfg->cfg->socket) != 0 ||
-	    strcmp(cfg->audit_log, d->cfg->cfg->audit_log) != 0)
-		log_warnx("reload: a new socket or audit-log path takes "
-		    "effect at the next restart");
 	ref = xcalloc(1, sizeof(*ref));
 	ref->cfg = cfg;
 	ref->refs = 1;
@@ -168,7 +199,6 @@ static void
 on_signal(struct loop *l)
 {
 	struct signalfd_siginfo si;
-	char *errors = NULL;
 
 	if (read(l->sigfd, &si, sizeof(si)) != sizeof(si))
 		return;
@@ -180,8 +210,7 @@ on_signal(struct loop *l)
 		break;
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", l->d->config_path);
-		xfed_daemon_reload(l->d, "signal", -1, &errors, NULL);
-		free(errors);
+		xfed_reload_request(l->d, "signal", -1, -1);
 		break;
 	case SIGUSR1:
 		log_info("SIGUSR1: reopening the audit log");
@@ -219,12 +248,19 @@ on_done(struct loop *l)
 			json_t *res = job->result;
 
 			job->result = NULL;
-			xfed_control_reply(job->client,
-			    xfed_ctl_format_response(job->error == NULL,
-			    job->exit_code, job->text, job->error, res));
+			xfed_job_reply(job, xfed_ctl_format_response(
+			    job->error == NULL, job->exit_code, job->text,
+			    job->error, res));
 		}
 		xfed_job_free(job);
 	}
+}
+
+/* Called with d->lock held. */
+static bool
+worker_busy(const struct xfed_daemon *d)
+{
+	return d->status.syncing || d->queue != NULL;
 }
 
 static void
@@ -239,8 +275,17 @@ on_timers(struct loop *l, uint64_t now)
 		xfed_notify_watchdog();
 		l->next_watchdog = now + d->watchdog_usec / 2000;
 	}
-	xfed_control_expire(now);
+	xfed_control_expire(d, now);
 	pthread_mutex_lock(&d->lock);
+	/*
+	 * Timers wait while a sync runs or is queued: that sync reads the
+	 * zones anyway, and a stuck one must not leave a pile of timer
+	 * syncs behind it.  Once the worker is idle, one timer sync runs.
+	 */
+	if (worker_busy(d)) {
+		pthread_mutex_unlock(&d->lock);
+		return;
+	}
 	periodic = d->next_sync != 0 && now >= d->next_sync;
 	if (periodic)
 		d->next_sync = next_periodic(d->cfg->cfg->interval);
@@ -262,11 +307,14 @@ on_timers(struct loop *l, uint64_t now)
 static int
 poll_timeout(struct loop *l, uint64_t now)
 {
-	uint64_t next = 0, t;
+	uint64_t next = 0, t = 0;
 
 	pthread_mutex_lock(&l->d->lock);
-	next = l->d->next_sync;
-	t = xfed_status_next_retry(l->d);
+	/* Timers wait for an idle worker (on_timers): no busy loop. */
+	if (!worker_busy(l->d)) {
+		next = l->d->next_sync;
+		t = xfed_status_next_retry(l->d);
+	}
 	pthread_mutex_unlock(&l->d->lock);
 	if (t != 0 && (next == 0 || t < next))
 		next = t;
@@ -291,6 +339,8 @@ run_loop(struct loop *l)
 	pfd[FD_SIGNAL] = (struct pollfd){ .fd = l->sigfd, .events = POLLIN };
 	pfd[FD_LISTEN] = (struct pollfd){ .fd = l->lfd, .events = POLLIN };
 	pfd[FD_DONE] = (struct pollfd){ .fd = l->d->done_fd, .events = POLLIN };
+	pfd[FD_RELOAD] = (struct pollfd){ .fd = l->d->reload_fd,
+	    .events = POLLIN };
 	while (!l->stop) {
 		nc = xfed_control_pollfds(pfd + FD_FIRST_CLIENT, ids,
 		    XFED_CONTROL_MAX_CLIENTS);
@@ -302,12 +352,15 @@ run_loop(struct loop *l)
 			on_signal(l);
 		if (n > 0 && pfd[FD_DONE].revents)
 			on_done(l);
-		if (n > 0 && pfd[FD_LISTEN].revents)
-			xfed_control_accept(l->d, l->lfd);
+		if (n > 0 && pfd[FD_RELOAD].revents)
+			xfed_reload_done(l->d);
+		/* Requests before newcomers, who may push idle clients out. */
 		for (i = 0; n > 0 && i < nc; i++)
 			if (pfd[FD_FIRST_CLIENT + i].revents)
 				xfed_control_handle(l->d, ids[i],
 				    pfd[FD_FIRST_CLIENT + i].revents);
+		if (n > 0 && pfd[FD_LISTEN].revents)
+			xfed_control_accept(l->d, l->lfd);
 		on_timers(l, xfed_now_ms());
 	}
 }
@@ -332,6 +385,7 @@ static void
 setup(struct loop *l, struct xfed_daemon *d, const char *path, bool fg)
 {
 	struct xfed_config *cfg;
+	char why[1024];
 
 	if (xfed_config_load(path, stderr, &cfg) != 0)
 		exit(1);
@@ -347,8 +401,13 @@ setup(struct loop *l, struct xfed_daemon *d, const char *path, bool fg)
 	if ((l->sigfd = block_signals()) == -1)
 		fatal("signalfd");
 	if ((d->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
-	    (d->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
+	    (d->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1 ||
+	    xfed_reload_init(d) == -1)
 		fatal("eventfd");
+	if (xfed_socket_dir_check(cfg->socket, (uid_t)-1, why,
+	    sizeof(why)) != 0)
+		fatalx("%s:%d: socket %s: %s; not starting", path,
+		    cfg->socket_line, cfg->socket, why);
 	if (xfed_control_listen(cfg->socket, &l->lfd) != 0)
 		fatalx("cannot listen on %s; not starting", cfg->socket);
 	l->socket_path = xstrdup(cfg->socket);
@@ -382,9 +441,8 @@ drop_queue(struct xfed_daemon *d)
 		struct xfed_job *next = job->next;
 
 		if (job->client >= 0)
-			xfed_control_reply(job->client, xfed_ctl_format_response(
-			    false, 2, NULL, "xfedd is stopping; not synced",
-			    NULL));
+			xfed_job_reply(job, xfed_ctl_format_response(false, 2,
+			    NULL, "xfedd is stopping; not synced", NULL));
 		xfed_job_free(job);
 		job = next;
 	}
@@ -400,6 +458,7 @@ teardown(struct loop *l, struct xfed_daemon *d)
 	drop_queue(d);
 	while ((job = xfed_worker_take_done(d)) != NULL)
 		xfed_job_free(job);
+	xfed_reload_stop(d);
 	xfed_control_close_all();
 	close(l->lfd);
 	unlink(l->socket_path);

@@ -303,9 +303,18 @@ xfed_dns_exchange(const struct xfed_peer *peer, ldns_pkt *query,
 			ex->attempts--;
 			continue;
 		}
-		/* Retry only what another try may change: silence, loss. */
+		/*
+		 * Retry only what another try may change: silence, loss;
+		 * and not once the agent is stopping (net.h).
+		 */
 		if (rc != XFED_ETIMEOUT && rc != XFED_ENETWORK)
 			break;
+		if (xfed_net_stop_deadline() != 0 &&
+		    ex->attempts <= peer->retries) {
+			log_info("%s: stopping: no retry after attempt %u",
+			    peer->label, ex->attempts);
+			break;
+		}
 		log_debug("%s: attempt %u: %s", peer->label, ex->attempts,
 		    xfed_strerror(rc));
 	}

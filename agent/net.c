@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,19 @@ xfed_sockaddr_label(const struct sockaddr_storage *ss, char *buf, size_t size)
 }
 
 static _Thread_local int cancel_fd = -1;
+static _Atomic uint64_t stop_deadline;
+
+void
+xfed_net_stop_by(uint64_t deadline)
+{
+	atomic_store(&stop_deadline, deadline);
+}
+
+uint64_t
+xfed_net_stop_deadline(void)
+{
+	return atomic_load(&stop_deadline);
+}
 
 void
 xfed_net_set_cancel_fd(int fd)
@@ -110,8 +124,11 @@ wait_fd(int fd, short events, uint64_t deadline)
 		{ .fd = cancel_fd, .events = POLLIN },
 	};
 	nfds_t nfds = cancel_fd >= 0 ? 2 : 1;
-	uint64_t now;
+	uint64_t now, stop = atomic_load(&stop_deadline);
 	int n;
+
+	if (stop != 0 && stop < deadline)
+		deadline = stop;
 
 	for (;;) {
 		now = xfed_now_ms();

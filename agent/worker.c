@@ -60,6 +60,7 @@ xfed_job_free(struct xfed_job *job)
 		free(job->zones[i]);
 	free(job->zones);
 	free(job->config);
+	free(job->more);
 	free(job->error);
 	free(job->text);
 	json_decref(job->result);
@@ -276,7 +277,8 @@ xfed_worker_start(struct xfed_daemon *d)
 
 /*
  * Stop: reads in progress are abandoned (cancel_fd), an update in flight
- * finishes or times out, queued jobs are dropped (their clients get an
+ * finishes or times out, without retries and within XFED_STOP_GRACE_MS
+ * (net.h), queued jobs are dropped (their clients get an
  * answer from the loop).
  */
 void
@@ -284,6 +286,8 @@ xfed_worker_stop(struct xfed_daemon *d)
 {
 	uint64_t one = 1;
 
+	/* An update in flight gets a bounded grace, then gives up. */
+	xfed_net_stop_by(xfed_now_ms() + XFED_STOP_GRACE_MS);
 	pthread_mutex_lock(&d->lock);
 	atomic_store(&d->stopping, true);
 	pthread_cond_signal(&d->wake);

@@ -21,7 +21,9 @@
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "net.h"
 #include "secure.h"
+#include "sockdir.h"
 #include "sync.h"
 
 #ifndef XFED_VERSION
@@ -113,6 +115,30 @@ load_config_or_exit(const char *path)
 }
 
 /*
+ * Not an error, but worth knowing before a stop: an UPDATE in flight
+ * when xfedd is told to stop is given XFED_STOP_GRACE_MS, not the
+ * server's whole timeout x (retries + 1).
+ */
+static void
+warn_stop_grace(const char *path, const struct xfed_config *cfg)
+{
+	const struct xfed_server *s;
+	unsigned long total;
+	size_t i;
+
+	for (i = 0; i < cfg->n_servers; i++) {
+		s = &cfg->servers[i];
+		total = (unsigned long)s->timeout * (s->retries + 1);
+		if (total * 1000 <= XFED_STOP_GRACE_MS)
+			continue;
+		fprintf(stderr, "%s:%d: warning: server \"%s\": timeout x "
+		    "(retries + 1) is %lu s, but at a stop an UPDATE in flight "
+		    "gets %d s and no retry\n", path, s->line, s->name, total,
+		    XFED_STOP_GRACE_MS / 1000);
+	}
+}
+
+/*
  * What -n checks beyond the grammar: the files the agent will need at run
  * time (as the systemd unit's ExecStartPre, after StateDirectory= made
  * the state directory).  0, or 1 with each problem printed.
@@ -129,6 +155,13 @@ check_paths(const char *path, const struct xfed_config *cfg)
 		fprintf(stderr, "%s:0: state-dir: %s\n", path, err);
 		rc = 1;
 	}
+	if (xfed_socket_dir_check(cfg->socket, (uid_t)-1, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "%s:%d: socket %s: %s\n", path,
+		    cfg->socket_line, cfg->socket, err);
+		rc = 1;
+	}
+	warn_stop_grace(path, cfg);
 	if (cfg->audit_chain_key != NULL) {
 		if (xfed_chain_key_load(cfg->audit_chain_key, &key, &len, err,
 		    sizeof(err)) != 0) {

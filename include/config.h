@@ -90,6 +90,10 @@ struct xfed_config {
 	char			*socket;
 	char			*audit_log;
 	char			*state_dir;
+	/* Lines of the options above, 0: not set (the default). */
+	int			 socket_line;
+	int			 audit_log_line;
+	int			 state_dir_line;
 	char			*metrics_file;	/* Prometheus textfile, or NULL */
 	char			*audit_chain_key; /* key file for a keyed chain */
 	unsigned		 max_deletes;

@@ -46,6 +46,10 @@ struct xfed_job {
 	char			*config;	/* plan: candidate, owned */
 	long			 uid;		/* requester, -1: none */
 	int			 client;	/* waiting client id, -1: none */
+	/* Clients of equivalent requests folded into this job. */
+	int			*more;
+	size_t			 n_more;
+	bool			 on_demand;	/* only clients want it */
 	/* Filled in by the worker. */
 	int			 exit_code;
 	char			*error;		/* why the job could not run */
@@ -101,6 +105,8 @@ struct xfed_daemon {
 	struct xfed_status	 status;
 	int			 done_fd;	/* eventfd: a job finished */
 	int			 cancel_fd;	/* eventfd: abandon reads */
+	int			 reload_fd;	/* eventfd: a load finished */
+	struct xfed_reload	*reload;	/* main thread only */
 	atomic_bool		 stopping;
 	pthread_t		 worker;
 	uint64_t		 next_sync;	/* monotonic ms, 0: none */
@@ -110,9 +116,26 @@ struct xfed_daemon {
 
 /* daemon.c */
 int	xfed_daemon_run(const char *config_path, bool foreground);
-/* On success, *changes (when not NULL) says which domains changed. */
-int	xfed_daemon_reload(struct xfed_daemon *d, const char *trigger,
-	    long uid, char **errors, json_t **changes);
+/*
+ * Swap in cfg, loaded by reload.c (NULL: it did not load, and *errors
+ * says why), unless it moves what only a restart may move.  0 with
+ * *changes (which domains changed; the caller's), or XFED_ECONFIG with
+ * the FILE:LINE problems in *errors; the running configuration then stays.
+ */
+int	xfed_daemon_reload_apply(struct xfed_daemon *d, const char *trigger,
+	    long uid, struct xfed_config *cfg, const char *sha256,
+	    char **errors, json_t **changes);
+
+/*
+ * reload.c: SIGHUP and `xfedctl reload` load the file on a thread of
+ * their own; the loop calls xfed_reload_done when reload_fd is readable,
+ * and the client (-1: none) gets the outcome.
+ */
+int	xfed_reload_init(struct xfed_daemon *d);
+void	xfed_reload_request(struct xfed_daemon *d, const char *trigger,
+	    long uid, int client);
+void	xfed_reload_done(struct xfed_daemon *d);
+void	xfed_reload_stop(struct xfed_daemon *d);
 /* Reopen the audit log (rotation) and say who asked, in the new file. */
 int	xfed_daemon_reopen(struct xfed_daemon *d, const char *trigger,
 	    long uid);
@@ -150,10 +173,19 @@ size_t	xfed_control_pollfds(struct pollfd *pfd, int *ids, size_t max);
 void	xfed_control_handle(struct xfed_daemon *d, int id, short revents);
 void	xfed_control_reply(int id, char *line);	/* takes line */
 uint64_t xfed_control_next_deadline(void);
-void	xfed_control_expire(uint64_t now);
+void	xfed_control_expire(struct xfed_daemon *d, uint64_t now);
 void	xfed_control_close_all(void);
 
-/* daemon.c: what the control commands ask of the agent */
-void	xfed_daemon_queue(struct xfed_daemon *d, struct xfed_job *job);
+/*
+ * daemon.c: what the control commands ask of the agent.  A job equal to
+ * (or covered by) one still queued is folded into it, and freed; 0, or -1
+ * when the queue is full (the job is freed: tell the client to retry).
+ */
+#define XFED_QUEUE_MAX	64
+int	xfed_daemon_queue(struct xfed_daemon *d, struct xfed_job *job);
+/* Client id left: forget it; drop a queued job nobody else waits for. */
+void	xfed_daemon_client_gone(struct xfed_daemon *d, int id);
+/* Send line (taken) to every client of job. */
+void	xfed_job_reply(struct xfed_job *job, char *line);
 
 #endif

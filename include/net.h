@@ -23,6 +23,17 @@ int	xfed_net_cancel_fd(void);
 /* XFED_ECANCELED once cancelled, else 0; for loops that never wait. */
 int	xfed_net_cancelled(void);
 
+/*
+ * Stopping, for every thread: once the agent is told to stop, no wait
+ * lasts beyond this deadline (monotonic ms), not even that of an update
+ * in flight, and no exchange is tried again (dns.c).  XFED_STOP_GRACE_MS
+ * stays below the systemd unit's TimeoutStopSec=60, so the update's outcome
+ * is logged before systemd would kill the agent.
+ */
+#define XFED_STOP_GRACE_MS	45000
+void	xfed_net_stop_by(uint64_t deadline);
+uint64_t xfed_net_stop_deadline(void);		/* 0: not stopping */
+
 /* Wait ms milliseconds; XFED_ECANCELED if cancelled meanwhile, else 0. */
 int	xfed_net_pause(unsigned ms);
 

@@ -3,7 +3,9 @@
 # t_stop_in_flight — SIGTERM while an UPDATE is in flight (FAULTS.md): the
 # agent does not drop it, it finishes (here: times out against a server that
 # never answers the update), is written to the audit log with its outcome,
-# and xfedd exits 0.  Other zones were already converged.
+# and xfedd exits 0.  Other zones were already converged.  With retries
+# configured, none is tried after the stop; -n warns about a server whose
+# tries would outlast the 45 s an update is given at a stop.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -80,4 +82,40 @@ assert_eq "intent and result pair up" \
 assert_exit 0 "the audit log verifies" "$XFEDCTL" log --verify --file "$audit"
 assert_eq "the other zone was converged" "0 0 5269 xmpp.proxy.test." \
 	"$(zone_query _xmpp-server._tcp.example.test. SRV)"
+
+# With retries, an update in flight at SIGTERM is not tried again: 3 s x
+# (4 + 1) = 15 s of tries would outlast a unit's stop timeout if timeout
+# were larger; the stop takes one attempt at most (net.h: and never more
+# than 45 s, well below TimeoutStopSec=60).
+sed -i 's/^  retries   = 0$/  retries   = 4/' "$conf"
+assert_exit 0 "xfedd -n: 15 s of tries is no warning" xfedd -n -c "$conf"
+assert_not_contains "  none" "$ERR" "warning"
+sed -i 's/^  timeout   = 3$/  timeout   = 30/' "$conf"
+assert_exit 0 "xfedd -n: 150 s of tries is valid" xfedd -n -c "$conf"
+assert_contains "  but warned about, at the server's line" "$ERR" \
+	"$conf:$(grep -n '^server "fake"' "$conf" | cut -d: -f1): warning: server \"fake\": timeout x (retries + 1) is 150 s"
+sed -i 's/^  timeout   = 30$/  timeout   = 3/' "$conf"
+seen=$(wc -l <"$audit")
+fake_start --zone fake.test --scenario silent-tcp --on update
+sed -i "/^server \"fake\"/,/^}/ s/^  port      = [0-9]*$/  port      = $FAKE_PORT/" "$conf"
+"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd2.log" &
+xfedd_pid=$!
+at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+wait_for "an UPDATE with retries is in flight" \
+	'grep -q "kind=update" "$FAKE_LOG"' 15
+start=$(date +%s)
+kill -TERM "$xfedd_pid"
+rc=0
+wait "$xfedd_pid" || rc=$?
+took=$(( $(date +%s) - start ))
+assert_eq "SIGTERM during an update with retries: exit 0" 0 "$rc"
+attempts=$(tail -n +$((seen + 1)) "$audit" | grep '"event":"update"' | grep '"zone":"fake.test."' |
+	python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["attempts"])')
+if [ "$attempts" -le 2 ] && [ "$took" -le 8 ]; then
+	pass "no retry after the stop ($attempts attempt(s), ${took} s, not 15 s)"
+else
+	fail "stopping took ${took} s and $attempts attempts"
+fi
+assert_file_contains "the log says the retries were dropped" \
+	"$XFED_TMP/xfedd2.log" "stopping: no retry after attempt"
 finish
