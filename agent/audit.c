@@ -513,41 +513,52 @@ remember_last(struct xfed_audit *a, const char *line, size_t len)
 }
 
 /*
- * The line ending just before offset end: [*start, end), read into *buf.
- * The line starts after the previous newline, or at 0.
+ * Where the line that ends at offset end begins: just after the newline
+ * before it, or 0.  Backwards in blocks of a fixed size and never more
+ * than one block in memory, so that a tail of any length (32 MiB of NULs
+ * left by a crash) costs one linear pass, not a buffer regrown per block.
  */
 static int
-line_before(int fd, off_t end, char **buf, size_t *len, off_t *start)
+line_start(int fd, off_t end, char *block, off_t *start)
 {
-	size_t have = 0, n, skip;
-	char *b = xmalloc(1), *nb, *nl;
+	size_t n;
+	char *nl;
 	off_t pos = end;
 
-	/* Chunks from the end backwards, each put in front of the last. */
-	while ((n = pos >= TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos) > 0) {
-		nb = xmalloc(have + n + 1);
-		if (pread(fd, nb, n, pos - (off_t)n) != (ssize_t)n) {
-			free(nb);
+	while (pos > 0) {
+		n = pos >= TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos;
+		if (pread(fd, block, n, pos - (off_t)n) != (ssize_t)n)
+			return XFED_EIO;
+		pos -= (off_t)n;
+		if ((nl = memrchr(block, '\n', n)) != NULL) {
+			*start = pos + (off_t)(nl - block) + 1;
+			return 0;
+		}
+	}
+	*start = 0;
+	return 0;
+}
+
+/* The len bytes at offset start, NUL-terminated, in a new buffer. */
+static int
+read_line_at(int fd, off_t start, size_t len, char **buf)
+{
+	size_t got = 0;
+	ssize_t n;
+	char *b = xmalloc(len + 1);
+
+	while (got < len) {
+		n = pread(fd, b + got, len - got, start + (off_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
 			free(b);
 			return XFED_EIO;
 		}
-		memcpy(nb + n, b, have);
-		free(b);
-		b = nb;
-		pos -= (off_t)n;
-		have += n;
-		if ((nl = memrchr(b, '\n', n)) != NULL) {
-			skip = (size_t)(nl - b) + 1;
-			memmove(b, b + skip, have - skip);
-			have -= skip;
-			pos += (off_t)skip;
-			break;
-		}
+		got += (size_t)n;
 	}
-	b[have] = '\0';
+	b[len] = '\0';
 	*buf = b;
-	*len = have;
-	*start = pos;
 	return 0;
 }
 
@@ -597,31 +608,42 @@ recall_last(struct xfed_audit *a)
 static int
 sync_tail(struct xfed_audit *a, off_t size, bool *torn)
 {
-	char last = '\n', *line;
+	char last = '\n', *line, *block;
 	size_t len;
 	off_t end, start;
+	int rc = 0;
 
 	if (size > 0 && pread(a->fd, &last, 1, size - 1) != 1)
 		return XFED_EIO;
 	*torn = last != '\n';
 	/* Cut right before its newline, a record is still whole. */
 	end = *torn ? size : size - 1;
+	block = xmalloc(TAIL_CHUNK);
 	while (end > 0) {
-		if (line_before(a->fd, end, &line, &len, &start) != 0)
-			return XFED_EIO;
-		if (is_record(line, len)) {
-			remember_last(a, line, len);
+		if ((rc = line_start(a->fd, end, block, &start)) != 0)
+			break;
+		len = (size_t)(end - start);
+		/* Longer than any record the writer makes: not one, unread. */
+		if (len <= XFED_AUDIT_LINE_MAX) {
+			if ((rc = read_line_at(a->fd, start, len, &line)) != 0)
+				break;
+			if (is_record(line, len)) {
+				remember_last(a, line, len);
+				free(line);
+				free(block);
+				return 0;
+			}
 			free(line);
-			return 0;
 		}
-		free(line);
-		log_warnx("audit log %s: incomplete record at offset %lld (torn "
-		    "write); the chain continues from the record before it",
-		    a->path, (long long)start);
+		log_warnx("audit log %s: incomplete record at offset %lld, "
+		    "%zu bytes (torn write); the chain continues from the "
+		    "record before it", a->path, (long long)start, len);
 		end = start - 1;
 	}
-	recall_last(a);
-	return 0;
+	free(block);
+	if (rc == 0)
+		recall_last(a);
+	return rc;
 }
 
 /* Building the line. */
@@ -799,6 +821,16 @@ append_locked(struct xfed_audit *a, const char *event, json_t *record,
 		free(text);
 		withheld = json_pack("{s:s}", "error",
 		    "fields withheld: they held a secret");
+		text = render(a, event, withheld);
+		json_decref(withheld);
+	} else if (text != NULL && strlen(text) > XFED_AUDIT_LINE_MAX) {
+		/* Readers skip longer lines unread: keep the event at least. */
+		log_warnx("audit log: a \"%s\" record of %zu bytes is longer "
+		    "than %d; its fields are withheld", event, strlen(text),
+		    XFED_AUDIT_LINE_MAX);
+		free(text);
+		withheld = json_pack("{s:s}", "error", "fields withheld: the "
+		    "record was longer than any reader accepts");
 		text = render(a, event, withheld);
 		json_decref(withheld);
 	}

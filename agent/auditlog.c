@@ -45,6 +45,13 @@ struct xfed_lines {
 	size_t		 end;
 	size_t		 scanned;	/* of it, searched for a newline */
 	unsigned long	 lineno;
+	/*
+	 * Inside a line longer than XFED_AUDIT_LINE_MAX: its bytes are
+	 * counted and dropped as they come, never held.
+	 */
+	bool		 skipping;
+	size_t		 skipped;
+	char		 empty[1];	/* what *line is for such a line */
 };
 
 struct xfed_lines *
@@ -88,17 +95,22 @@ xfed_lines_fd(const struct xfed_lines *r)
 	return r->fd;
 }
 
-/* Room for more data after end, always one spare byte for the NUL. */
+/*
+ * Room for more data after end, always one spare byte for the NUL; the
+ * buffer never grows past a longest line, its newline and that NUL.
+ */
 static void
 make_room(struct xfed_lines *r)
 {
+	size_t most = (size_t)XFED_AUDIT_LINE_MAX + 2;
+
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->end -= r->start;
 		r->start = 0;
 	}
-	if (r->cap - r->end < 2) {
-		r->cap *= 2;
+	if (r->cap - r->end < 2 && r->cap < most) {
+		r->cap = r->cap * 2 < most ? r->cap * 2 : most;
 		r->buf = xreallocarray(r->buf, r->cap, 1);
 	}
 }
@@ -116,6 +128,34 @@ take_line(struct xfed_lines *r, size_t stop, bool complete, char **line,
 	return 1;
 }
 
+/* The end of a line too long to be a record: XFED_LINES_LONG. */
+static int
+take_long(struct xfed_lines *r, char **line, size_t *len)
+{
+	r->skipping = false;
+	r->lineno++;
+	r->empty[0] = '\0';
+	*line = r->empty;
+	*len = r->skipped;
+	return XFED_LINES_LONG;
+}
+
+/*
+ * Drop what is buffered of a line too long to be a record, up to its
+ * newline if it has come: true when the line ended.
+ */
+static bool
+skip_long(struct xfed_lines *r)
+{
+	char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+	size_t stop = nl != NULL ? (size_t)(nl - r->buf) : r->end;
+
+	r->skipped += stop - r->start;
+	r->start = nl != NULL ? stop + 1 : stop;
+	r->scanned = 0;
+	return nl != NULL;
+}
+
 int
 xfed_lines_next(struct xfed_lines *r, bool wait, char **line, size_t *len,
     bool *complete)
@@ -124,14 +164,23 @@ xfed_lines_next(struct xfed_lines *r, bool wait, char **line, size_t *len,
 	ssize_t n;
 
 	for (;;) {
-		nl = memchr(r->buf + r->start + r->scanned, '\n',
-		    r->end - r->start - r->scanned);
+		if (r->skipping && skip_long(r)) {
+			*complete = true;
+			return take_long(r, line, len);
+		}
+		nl = r->skipping ? NULL : memchr(r->buf + r->start +
+		    r->scanned, '\n', r->end - r->start - r->scanned);
 		if (nl != NULL) {
 			*complete = true;
 			return take_line(r, (size_t)(nl - r->buf), true, line,
 			    len);
 		}
 		r->scanned = r->end - r->start;
+		if (!r->skipping && r->scanned > XFED_AUDIT_LINE_MAX) {
+			r->skipping = true;
+			r->skipped = 0;
+			continue;
+		}
 		make_room(r);
 		n = read(r->fd, r->buf + r->end, r->cap - r->end - 1);
 		if (n > 0) {
@@ -143,9 +192,11 @@ xfed_lines_next(struct xfed_lines *r, bool wait, char **line, size_t *len,
 		if (n == -1)
 			return XFED_EIO;
 		/* The end, for now. */
-		if (wait || r->end == r->start)
+		if (wait || (r->end == r->start && !r->skipping))
 			return 0;
 		*complete = false;
+		if (r->skipping)
+			return take_long(r, line, len);
 		return take_line(r, r->end, false, line, len);
 	}
 }
@@ -787,8 +838,15 @@ verify_file(struct vstate *v, const char *path)
 			fprintf(v->out, "%s: %s\n", path, strerror(errno));
 		return XFED_EIO;
 	}
-	while ((rc = xfed_lines_next(r, false, &line, &len, &complete)) == 1)
-		verify_line(v, path, xfed_lines_lineno(r), line, len, complete);
+	while ((rc = xfed_lines_next(r, false, &line, &len, &complete)) > 0) {
+		if (rc == XFED_LINES_LONG)
+			problem(v, path, xfed_lines_lineno(r), "line too long "
+			    "(%zu bytes, no record exceeds %d): not a record",
+			    len, XFED_AUDIT_LINE_MAX);
+		else
+			verify_line(v, path, xfed_lines_lineno(r), line, len,
+			    complete);
+	}
 	/* xfedd starts every file it opens with a record. */
 	if (rc == 0 && v->res->records == before)
 		problem(v, path, xfed_lines_lineno(r) > 0 ? xfed_lines_lineno(r) :

@@ -35,6 +35,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "cfglines.h"
 #include "confhint.h"
 #include "config.h"
 #include "error.h"
@@ -2372,9 +2373,16 @@ parse_text(char *text, const char *name, FILE *err, bool secrets,
     struct xfed_config **out)
 {
 	struct ctx	 c;
-	int		 rc;
+	int		 rc, line;
 
 	*out = NULL;
+	if ((line = xfed_config_long_line(text, XFED_CONFIG_LINE_MAX)) > 0) {
+		fprintf(err != NULL ? err : stderr, "%s:%d: line longer than "
+		    "%d KiB (no option needs one, and libconfuse takes "
+		    "time quadratic in it)\n", name, line,
+		    XFED_CONFIG_LINE_MAX / 1024);
+		return XFED_ECONFIG;
+	}
 	memset(&c, 0, sizeof(c));
 	c.file = name;
 	c.secrets = secrets;

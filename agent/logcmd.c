@@ -68,6 +68,7 @@ struct logcmd {
 	size_t			 nfiles;
 	const char		*chain_key;
 	size_t			 torn;
+	bool			 header_done;	/* the table's, once a row comes */
 };
 
 /*
@@ -415,8 +416,13 @@ one_line(struct logcmd *c, const char *path, unsigned long ln,
 	if (c->json) {
 		fwrite(line, 1, len, stdout);
 		putchar('\n');
-	} else
+	} else {
+		/* Not before: an error or no match leaves stdout empty. */
+		if (!c->header_done)
+			print_header();
+		c->header_done = true;
 		print_row(rec);
+	}
 	json_decref(rec);
 }
 
@@ -429,8 +435,15 @@ drain(struct logcmd *c, struct xfed_lines *r, const char *path, bool wait)
 	bool complete;
 	int rc;
 
-	while ((rc = xfed_lines_next(r, wait, &line, &len, &complete)) == 1)
-		one_line(c, path, xfed_lines_lineno(r), line, len, complete);
+	while ((rc = xfed_lines_next(r, wait, &line, &len, &complete)) > 0) {
+		if (rc == XFED_LINES_LONG)
+			fprintf(stderr, "xfedctl log: %s:%lu: line too long "
+			    "(not a record), skipped\n", path,
+			    xfed_lines_lineno(r));
+		else
+			one_line(c, path, xfed_lines_lineno(r), line, len,
+			    complete);
+	}
 	if (rc != 0)
 		fprintf(stderr, "xfedctl log: %s: %s\n", path, strerror(errno));
 	return rc;
@@ -560,8 +573,6 @@ run(struct logcmd *c)
 
 	if (c->verify)
 		return verify(c);
-	if (!c->json)
-		print_header();
 	for (i = 0; i < c->nfiles && rc == 0; i++) {
 		if (c->follow && i == c->nfiles - 1)
 			rc = follow(c, c->files[i]);

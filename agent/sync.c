@@ -51,6 +51,10 @@ audit_event(struct run *r, const char *event, json_t *rec)
 static void
 fail_zone(struct run *r, struct xfed_zone_report *z, const char *detail)
 {
+	/* Every failure in words, even from a path that lost them. */
+	if (detail == NULL || *detail == '\0')
+		detail = xfed_net_cancelled() != 0 ? "stopped: the agent is "
+		    "shutting down" : "failed (no cause was recorded)";
 	z->result = XFED_ZONE_FAILED;
 	free(z->detail);
 	z->detail = xstrdup(detail);

@@ -236,7 +236,9 @@ audit_update(struct xfed_audit *audit, const struct xfed_peer *peer,
 	json_object_set_new(rec, "duration_ms",
 	    json_integer((json_int_t)ex->elapsed_ms));
 	if (ex->status != 0)
-		json_object_set_new(rec, "error", json_string(ex->detail));
+		json_object_set_new(rec, "error", json_string(
+		    ex->detail[0] != '\0' ? ex->detail :
+		    xfed_strerror(ex->status)));
 	xfed_audit_write(audit, "update", rec);
 }
 

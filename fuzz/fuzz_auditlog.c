@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "audit.h"
 #include "auditlog.h"
 #include "common.h"
 #include "error.h"
@@ -128,7 +129,12 @@ filter_file(const struct xfed_log_filter *f, const char *path, bool wait,
 
 	if ((r = xfed_lines_open(path)) == NULL)
 		abort();
-	while ((rc = xfed_lines_next(r, wait, &line, &len, &complete)) == 1) {
+	while ((rc = xfed_lines_next(r, wait, &line, &len, &complete)) > 0) {
+		if (rc == XFED_LINES_LONG) {
+			if (len <= XFED_AUDIT_LINE_MAX || line[0] != '\0')
+				abort();	/* only over-long lines, unheld */
+			continue;
+		}
 		if (line[len] != '\0' || memchr(line, '\n', len) != NULL)
 			abort();	/* one line, NUL-terminated */
 		if (wait && !complete)

@@ -25,6 +25,17 @@
 #define XFED_CHAIN_KEY_MIN	16	/* shortest chain key accepted, bytes */
 #define XFED_CHAIN_KEY_MAX	1024
 
+/*
+ * The longest line a record may be, and so the most any reader holds in
+ * memory for one line.  The largest record is an update-intent: one
+ * UPDATE message (at most 64 KiB on the wire) in presentation format
+ * (\DDD escapes: up to 4 octets a byte) and JSON (escaped again), a few
+ * hundred KiB at worst.  4 MiB leaves room for that many times over, and
+ * anything longer is garbage (a crash's NULs, a torn line glued to junk):
+ * readers skip it without holding it, the writer never writes one.
+ */
+#define XFED_AUDIT_LINE_MAX	(4 * 1024 * 1024)
+
 struct xfed_audit;
 struct xfed_config;
 

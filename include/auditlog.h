@@ -33,7 +33,13 @@ void	xfed_lines_close(struct xfed_lines *r);
  * *complete: the line ended in a newline.  wait: at the end of the file
  * keep an unfinished last line for later (--follow) instead of returning
  * it; a later call picks up what was appended since.
+ *
+ * A line longer than XFED_AUDIT_LINE_MAX cannot be a record: it is read
+ * past without being held (memory stays bounded by that limit, whatever
+ * the file holds) and reported as XFED_LINES_LONG, with *len its length
+ * and *line empty.
  */
+#define XFED_LINES_LONG	2
 int	xfed_lines_next(struct xfed_lines *r, bool wait, char **line,
 	    size_t *len, bool *complete);
 

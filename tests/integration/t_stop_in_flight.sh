@@ -5,7 +5,8 @@
 # never answers the update), is written to the audit log with its outcome,
 # and xfedd exits 0.  Other zones were already converged.  With retries
 # configured, none is tried after the stop; -n warns about a server whose
-# tries would outlast the 45 s an update is given at a stop.
+# tries would outlast the 45 s an update is given at a stop.  SIGTERM during
+# the read-back after an UPDATE: the audit "error" record says why.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -118,4 +119,35 @@ else
 fi
 assert_file_contains "the log says the retries were dropped" \
 	"$XFED_TMP/xfedd2.log" "stopping: no retry after attempt"
+
+# --- SIGTERM during the read-back after an UPDATE ---------------------------
+# The fake answers the first transfer and the UPDATE, then drips the
+# transfer that confirms it: the stop lands in that read.  Every "error"
+# record must say in words why (it once was an empty "error":"").
+old_port=$FAKE_PORT
+fake_start --zone fake.test --scenario axfr-stream --skip 1 \
+	--stream-records 0 --axfr-per-msg 1 --stream-pause-ms 500
+sed -i "s/^  port      = $old_port\$/  port      = $FAKE_PORT/" "$conf"
+rm -f "$audit" "$XFED_TMP"/state/*
+"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd2.log" &
+xfedd_pid=$!
+at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+wait_for "the UPDATE was answered and the read-back began" \
+	'[ "$(grep -c "kind=axfr" "$FAKE_LOG")" -ge 2 ]' 20
+sleep 1
+kill -TERM "$xfedd_pid"
+rc=0
+wait "$xfedd_pid" || rc=$?
+assert_eq "SIGTERM during the read-back: exit 0" 0 "$rc"
+# Applied (NOERROR), or a prerequisite failed: either way it is read back.
+assert_match "the UPDATE was sent and answered" \
+	"$(grep '"event":"update",' "$audit" | grep '"zone":"fake.test."' |
+	python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["rcode"])')" \
+	'^(NOERROR|NXRRSET|YXRRSET|NXDOMAIN|YXDOMAIN)$'
+
+errors=$(grep '"event":"error"' "$audit" | grep '"zone":"fake.test."' || true)
+assert_contains "the read-back's error record says why" "$errors" \
+	"the agent is shutting down"
+assert_eq "no record has an empty error" 0 \
+	"$(grep -c '"error":""' "$audit" || true)"
 finish

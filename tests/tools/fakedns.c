@@ -18,13 +18,15 @@
  * writes the stream, so the server keeps answering meanwhile.
  *
  * usage: fakedns --port P --key NAME:ALG:BASE64 --zone ZONE
- *	    --scenario SCEN [--on KINDS] [--times N] [--rcode RCODE]
+ *	    --scenario SCEN [--on KINDS] [--times N] [--skip N] [--rcode RCODE]
  *	    [--skew SECONDS] [--tsig-error N] [--no-genuine]
  *	    [--axfr-per-msg N] [--rr 'RR LINE']... [--log FILE]
  *	    [--stream-records N] [--stream-txt N] [--stream-pause-ms MS]
  *
  * --on soa,axfr,update,query,all picks the requests that misbehave (each
- * scenario has a sensible default); --times N only the first N of them.
+ * scenario has a sensible default); --times N only the first N of them;
+ * --skip N answers the first N of them well (the read before an UPDATE,
+ * say, so that the fault hits the read-back after it).
  * Every request is logged as one line of key=value pairs (see log_request)
  * so a test can check what the agent sent: fresh IDs and times on retries,
  * exactly one TSIG, its MAC verified, UDP or TCP, sizes and prerequisites.
@@ -150,6 +152,7 @@ struct options {
 	enum scenario	 sc;
 	int		 on;
 	unsigned	 times;		/* 0: every matching request */
+	unsigned	 skip;		/* the first N matching ones are good */
 	ldns_pkt_rcode	 rcode;
 	int64_t		 skew;
 	uint16_t	 tsig_error;
@@ -195,6 +198,7 @@ struct server {
 	ldns_rr_list	*rrs;		/* the zone; its SOA first */
 	unsigned	 nreq;
 	unsigned	 hits;		/* requests that misbehaved */
+	unsigned	 skipped;	/* matching requests answered well */
 	FILE		*log;
 	int		 cur_fd;	/* TCP connection being served, or -1 */
 	pid_t		 streams[MAX_CONNS];	/* axfr-stream writers */
@@ -216,8 +220,8 @@ usage(void)
 
 	fprintf(stderr, "usage: fakedns --port P --key NAME:ALG:BASE64 "
 	    "--zone ZONE --scenario SCEN [--on soa,axfr,update,query,all] "
-	    "[--times N] [--rcode RCODE] [--skew S] [--tsig-error N] "
-	    "[--no-genuine] [--axfr-per-msg N] [--rr 'RR']... [--log FILE]\n"
+	    "[--times N] [--skip N] [--rcode RCODE] [--skew S] "
+	    "[--tsig-error N] [--no-genuine] [--axfr-per-msg N] [--rr 'RR']... [--log FILE]\n"
 	    "\t[--stream-records N] [--stream-txt N] [--stream-pause-ms MS]\n"
 	    "scenarios:");
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
@@ -1180,6 +1184,10 @@ misbehaves(struct server *s, const struct request *r)
 		return false;
 	if (sc >= SC_AXFR_UNSIGNED_MIDDLE && r->kind != ON_AXFR)
 		return false;
+	if (s->skipped < s->o->skip) {
+		s->skipped++;
+		return false;
+	}
 	if (s->o->times != 0 && s->hits >= s->o->times)
 		return false;
 	s->hits++;
@@ -1638,6 +1646,7 @@ main(int argc, char **argv)
 		{ "scenario",		required_argument, NULL, 's' },
 		{ "on",			required_argument, NULL, 'o' },
 		{ "times",		required_argument, NULL, 't' },
+		{ "skip",		required_argument, NULL, 'S' },
 		{ "rcode",		required_argument, NULL, 'r' },
 		{ "skew",		required_argument, NULL, 'w' },
 		{ "tsig-error",		required_argument, NULL, 'e' },
@@ -1668,6 +1677,7 @@ main(int argc, char **argv)
 		case 's': scen = optarg; break;
 		case 'o': o.on = parse_on(optarg); on_given = true; break;
 		case 't': o.times = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'S': o.skip = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'r': o.rcode = parse_rcode(optarg); break;
 		case 'w': o.skew = strtoll(optarg, NULL, 10); break;
 		case 'e':
