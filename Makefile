@@ -83,6 +83,13 @@ check: deps
 	@$(MAKE) --no-print-directory check-sanitize
 	@$(MAKE) --no-print-directory check-valgrind
 
+# Integration scripts run side by side, this many at once (the ones that
+# time answers run alone: tests/run-integration.sh).
+TEST_JOBS ?= 3
+INTEGRATION_TESTS := $(basename $(notdir $(wildcard tests/integration/t_*.sh)))
+# The fuzz smoke run builds its own sanitized targets: once is enough.
+SANITIZE_TESTS ?= $(filter-out t_fuzz_smoke,$(INTEGRATION_TESTS))
+
 ASAN_BUILD := $(BUILD)/asan
 check-sanitize:
 	@echo "=== every suite again with ASan+UBSan ($(ASAN_BUILD))"
@@ -90,7 +97,9 @@ check-sanitize:
 	@scripts/run-unit.sh $(UNIT_BINS:$(BUILD)/%=$(ASAN_BUILD)/%)
 	@XFEDD=$(CURDIR)/$(ASAN_BUILD)/xfedd \
 		XFEDCTL=$(CURDIR)/$(ASAN_BUILD)/xfedctl \
-		XFED_TOOLS=$(CURDIR)/$(ASAN_BUILD)/tests tests/run-integration.sh
+		XFED_TOOLS=$(CURDIR)/$(ASAN_BUILD)/tests \
+		XFED_TEST_JOBS=$(TEST_JOBS) TESTS="$(SANITIZE_TESTS)" \
+		tests/run-integration.sh
 
 VALGRIND_TESTS ?= t_converge t_change t_conflict t_race t_repoint t_daemon \
 		  t_daemon_timers t_audit
@@ -102,7 +111,7 @@ unit: tests
 	@scripts/run-unit.sh $(UNIT_BINS)
 
 integration: tests
-	@tests/run-integration.sh
+	@XFED_TEST_JOBS=$(TEST_JOBS) tests/run-integration.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

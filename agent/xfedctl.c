@@ -27,6 +27,8 @@
 /* Syncs wait on servers; other commands answer at once. */
 #define SYNC_TIMEOUT_MS		(15 * 60 * 1000)
 #define QUICK_TIMEOUT_MS	(10 * 1000)
+/* A reload parses the file (off the daemon's loop): a large one takes time. */
+#define RELOAD_TIMEOUT_MS	(2 * 60 * 1000)
 
 struct ctl {
 	const char	*socket;
@@ -236,7 +238,9 @@ cmd_simple(struct ctl *ctl, int argc, char **argv)
 		fprintf(stderr, "xfedctl: %s takes no argument\n", argv[0]);
 		return XFED_EXIT_USAGE;
 	}
-	return call(ctl, argv[0], NULL, 0, false, NULL, QUICK_TIMEOUT_MS);
+	return call(ctl, argv[0], NULL, 0, false, NULL,
+	    strcmp(argv[0], "reload") == 0 ? RELOAD_TIMEOUT_MS :
+	    QUICK_TIMEOUT_MS);
 }
 
 /* {"file": ..., "valid": true|false, "errors": ["FILE:LINE: message", ...]} */

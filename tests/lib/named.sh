@@ -439,6 +439,9 @@ fake_start() {
 	FAKE_PORT=$(named_free_port)
 	FAKE_LOG=$XFED_TMP/fake.$FAKE_PORT.log
 	export FAKE_PORT FAKE_LOG
+	# A port can come round again in one test: start a fresh log, or
+	# the requests of an earlier fake would be counted as this one's.
+	: >"$FAKE_LOG"
 	"$bin" --port "$FAKE_PORT" --log "$FAKE_LOG" \
 		--key "$key:$(key_alg "$key"):$(key_secret "$key")" "$@" \
 		2>>"$XFED_TMP/fake.stderr" &
