@@ -83,9 +83,10 @@ check: deps
 	@$(MAKE) --no-print-directory check-sanitize
 	@$(MAKE) --no-print-directory check-valgrind
 
-# Integration scripts run side by side, this many at once (the ones that
+# Integration scripts side by side, this many at once (default 1: on two
+# cores they compete for the CPU and took longer; the ones that
 # time answers run alone: tests/run-integration.sh).
-TEST_JOBS ?= 3
+TEST_JOBS ?= 1
 INTEGRATION_TESTS := $(basename $(notdir $(wildcard tests/integration/t_*.sh)))
 # The fuzz smoke run builds its own sanitized targets: once is enough.
 SANITIZE_TESTS ?= $(filter-out t_fuzz_smoke,$(INTEGRATION_TESTS))

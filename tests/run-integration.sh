@@ -30,8 +30,8 @@ jobs=${XFED_TEST_JOBS:-1}
 
 # Timing assertions (an answer within a bound, a ratio of two runs) or a CPU
 # load of their own: never beside another script.
-SERIAL=" t_ctl_flood t_daemon t_reload_restart t_audit_bounds t_config_bounds
-	t_fuzz_smoke t_bench_small t_stop_in_flight "
+SERIAL=" t_ctl_flood t_daemon t_reload_restart t_audit_bounds t_config_bounds "
+SERIAL+="t_fuzz_smoke t_bench_small t_stop_in_flight "
 
 if [ "$XFED_VALGRIND" = 1 ] && ! command -v valgrind >/dev/null; then
 	echo "run-integration: XFED_VALGRIND=1 but valgrind is not installed" >&2
