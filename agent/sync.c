@@ -1522,6 +1522,18 @@ judge_unvisited(struct run *r)
 	}
 }
 
+/* Is any zone waiting to know which hosts SRV records name? */
+static bool
+usage_wanted(const struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->njobs; i++)
+		if (r->jobs[i].report != SIZE_MAX && r->jobs[i].want_usage)
+			return true;
+	return false;
+}
+
 /*
  * Give every selected zone its report slot up front (so the array does
  * not move while threads write to it), then run the zones in waves
@@ -1559,7 +1571,8 @@ run_jobs(struct run *r)
 			run_pool(r, n);
 		if (r->wave == 1)
 			xfed_targets_build(r);
-		else if (r->wave == 2 && r->usage_unknown == NULL)
+		else if (r->wave == 2 && r->usage_unknown == NULL &&
+		    usage_wanted(r))
 			xfed_usage_build(r);
 	}
 }
