@@ -56,7 +56,8 @@ $(BUILD)/xfedd: $(BUILD)/obj/xfedd.o $(BUILD)/libxfed.a
 $(BUILD)/xfedctl: $(BUILD)/obj/xfedctl.o $(BUILD)/libxfed.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxfed.a $(wildcard include/*.h) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libxfed.a $(wildcard include/*.h) \
+		$(wildcard tests/unit/*.h) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(XCFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -o $@ $< \
 		$(BUILD)/libxfed.a $(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS)
 

@@ -27,32 +27,22 @@
 #include "logcmd.h"
 #include "util.h"
 
+#include "tmpdir.h"
+
 #define ZEROS	"0000000000000000000000000000000000000000000000000000000000000000"
 #define SECRET	"c2VjcmV0LXRzaWcta2V5LWJ5dGVzLTEyMzQ1Njc4"
 #define KEY	"chain-key-0123456789abcdef"
 
-static char tmpdir[64];
-
 static void
 setup(void)
 {
-	strcpy(tmpdir, "/tmp/check_audit.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make("check_audit");
 }
 
 static void
 teardown(void)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-}
-
-static char *
-path_of(const char *name)
-{
-	return xasprintf("%s/%s", tmpdir, name);
+	tmpdir_remove();
 }
 
 /* The file's lines, without newlines; *n of them. */

@@ -19,30 +19,20 @@
 #include "log.h"
 #include "util.h"
 
-#define BIG	(XFED_AUDIT_LINE_MAX + 1024 * 1024)
+#include "tmpdir.h"
 
-static char tmpdir[64];
+#define BIG	(XFED_AUDIT_LINE_MAX + 1024 * 1024)
 
 static void
 setup(void)
 {
-	strcpy(tmpdir, "/tmp/check_auditlines.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make("check_auditlines");
 }
 
 static void
 teardown(void)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-}
-
-static char *
-path_of(const char *name)
-{
-	return xasprintf("%s/%s", tmpdir, name);
+	tmpdir_remove();
 }
 
 /* Append n copies of c (n > 0), or the string s (n == 0). */

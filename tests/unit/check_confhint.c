@@ -15,6 +15,8 @@
 #include "config.h"
 #include "error.h"
 
+#include "cfgparse.h"
+
 #define SECRET		"eGZlZC11bml0LXRlc3Qtc2VjcmV0LTMyLW9jdGV0cyE="
 
 /* Three lines of a valid configuration; error cases add from line 4. */
@@ -23,34 +25,10 @@
 	"proxy \"edge\" { host = \"xmpp.contoso.com\" ipv4 = {\"203.0.113.10\"} }\n" \
 	"domain \"contoso.com\" { proxy = {\"edge\"} }\n"
 
-static struct xfed_config	*cfg;
-static char			*errtext;
-
-static int
-parse(const char *text)
-{
-	size_t	 len;
-	FILE	*fp;
-	int	 rc;
-
-	free(errtext);
-	errtext = NULL;
-	fp = open_memstream(&errtext, &len);
-	ck_assert_ptr_nonnull(fp);
-	xfed_config_free(cfg);
-	cfg = NULL;
-	rc = xfed_config_parse_string(text, "t.conf", fp, &cfg);
-	fclose(fp);
-	return rc;
-}
-
 static void
 teardown(void)
 {
-	xfed_config_free(cfg);
-	cfg = NULL;
-	free(errtext);
-	errtext = NULL;
+	parse_clear();
 }
 
 /* The whole error output must be exactly want. */

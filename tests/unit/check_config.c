@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,9 @@
 #include "error.h"
 #include "keyfile.h"
 #include "tsig.h"
+
+#include "cfgparse.h"
+#include "tmpdir.h"
 
 /* 32 octets: "xfed-unit-test-secret-32-octets!" */
 #define SECRET		"eGZlZC11bml0LXRlc3Qtc2VjcmV0LTMyLW9jdGV0cyE="
@@ -29,28 +31,6 @@
 	"tsig-key \"k\" { secret = \"" SECRET "\" }\n" \
 	"proxy \"edge\" { host = \"xmpp.contoso.com\" ipv4 = {\"203.0.113.10\"} }\n" \
 	"domain \"contoso.com\" { proxy = {\"edge\"} }\n"
-
-static struct xfed_config	*cfg;
-static char			*errtext;
-static char			 tmpdir[64];
-
-static int
-parse(const char *text)
-{
-	size_t	 len;
-	FILE	*fp;
-	int	 rc;
-
-	free(errtext);
-	errtext = NULL;
-	fp = open_memstream(&errtext, &len);
-	ck_assert_ptr_nonnull(fp);
-	xfed_config_free(cfg);
-	cfg = NULL;
-	rc = xfed_config_parse_string(text, "t.conf", fp, &cfg);
-	fclose(fp);
-	return rc;
-}
 
 static int
 load(const char *path)
@@ -114,31 +94,18 @@ count_lines(void)
 	ck_assert_str_eq(errtext, "");					\
 } while (0)
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 setup(void)
 {
-	strcpy(tmpdir, "/tmp/check_config.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make("check_config");
 	unsetenv("CREDENTIALS_DIRECTORY");
 }
 
 static void
 teardown(void)
 {
-	xfed_config_free(cfg);
-	cfg = NULL;
-	free(errtext);
-	errtext = NULL;
-	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	parse_clear();
+	tmpdir_remove();
 	unsetenv("CREDENTIALS_DIRECTORY");
 }
 

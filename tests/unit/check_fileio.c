@@ -17,28 +17,18 @@
 #include "fileio.h"
 #include "util.h"
 
-static char tmpdir[64];
+#include "tmpdir.h"
 
 static void
 setup(void)
 {
-	strcpy(tmpdir, "/tmp/check_fileio.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	tmpdir_make("check_fileio");
 }
 
 static void
 teardown(void)
 {
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
-}
-
-static char *
-path_of(const char *name)
-{
-	return xasprintf("%s/%s", tmpdir, name);
+	tmpdir_remove();
 }
 
 static void

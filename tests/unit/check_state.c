@@ -16,28 +16,24 @@
 #include "state.h"
 #include "util.h"
 
-static char dir[64];
+#include "tmpdir.h"
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/check_state.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tmpdir_make("check_state");
 }
 
 static void
 teardown(void)
 {
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
+	tmpdir_remove();
 }
 
 static bool
 exists(const char *name)
 {
-	char *path = xasprintf("%s/%s", dir, name);
+	char *path = path_of(name);
 	bool yes = access(path, F_OK) == 0;
 
 	free(path);
@@ -50,11 +46,11 @@ START_TEST(test_note_then_load)
 	struct xfed_state st;
 	char err[256];
 
-	ck_assert_int_eq(xfed_state_note(dir, "a.test.", "127.0.0.1#53",
+	ck_assert_int_eq(xfed_state_note(tmpdir, "a.test.", "127.0.0.1#53",
 	    "k", err, sizeof(err)), 0);
-	ck_assert_int_eq(xfed_state_note(dir, "b.test.", "127.0.0.1#53", "",
+	ck_assert_int_eq(xfed_state_note(tmpdir, "b.test.", "127.0.0.1#53", "",
 	    err, sizeof(err)), 0);
-	ck_assert_int_eq(xfed_state_load(dir, &st, err, sizeof(err)), 0);
+	ck_assert_int_eq(xfed_state_load(tmpdir, &st, err, sizeof(err)), 0);
 	ck_assert_uint_eq(st.n, 2);
 	ck_assert_str_eq(xfed_state_find(&st, "a.test.")->key, "k");
 	ck_assert_str_eq(xfed_state_find(&st, "b.test.")->key, "");
@@ -68,16 +64,16 @@ START_TEST(test_save_folds_journal)
 	struct xfed_state st;
 	char err[256];
 
-	ck_assert_int_eq(xfed_state_note(dir, "a.test.", "127.0.0.1#53",
+	ck_assert_int_eq(xfed_state_note(tmpdir, "a.test.", "127.0.0.1#53",
 	    "k", err, sizeof(err)), 0);
-	ck_assert_int_eq(xfed_state_load(dir, &st, err, sizeof(err)), 0);
+	ck_assert_int_eq(xfed_state_load(tmpdir, &st, err, sizeof(err)), 0);
 	xfed_state_mark_in_sync(&st, "a.test.", 7, "0123456789abcdef"
 	    "0123456789abcdef0123456789abcdef0123456789abcdef", 1000);
-	ck_assert_int_eq(xfed_state_save(dir, &st, err, sizeof(err)), 0);
+	ck_assert_int_eq(xfed_state_save(tmpdir, &st, err, sizeof(err)), 0);
 	xfed_state_clear(&st);
 	ck_assert(exists("zones"));
 	ck_assert(!exists("zones.pending"));
-	ck_assert_int_eq(xfed_state_load(dir, &st, err, sizeof(err)), 0);
+	ck_assert_int_eq(xfed_state_load(tmpdir, &st, err, sizeof(err)), 0);
 	ck_assert_uint_eq(st.n, 1);
 	ck_assert_uint_eq(xfed_state_find(&st, "a.test.")->serial, 7);
 	xfed_state_clear(&st);
@@ -87,7 +83,7 @@ END_TEST
 /* A state-dir that is gone: an error that says what to do. */
 START_TEST(test_note_missing_dir)
 {
-	char err[256], *gone = xasprintf("%s/gone", dir);
+	char err[256], *gone = xasprintf("%s/gone", tmpdir);
 
 	ck_assert_int_eq(xfed_state_note(gone, "a.test.", "127.0.0.1#53", "",
 	    err, sizeof(err)), XFED_EIO);
