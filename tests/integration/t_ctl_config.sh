@@ -82,10 +82,7 @@ assert_contains "and the message names LoadCredential" "$ERR" \
 assert_exit 0 "with it, the configuration is valid" \
 	env CREDENTIALS_DIRECTORY="$creds" "$XFEDD" -n -c "$conf"
 
-CREDENTIALS_DIRECTORY=$creds "${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" \
-	2>"$XFED_TMP/xfedd.log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+CREDENTIALS_DIRECTORY=$creds xfedd_start "$XFED_TMP/xfedd.log" -c "$conf"
 wait_for "xfedd publishes with the credential" \
 	'test -n "$(zone_query _xmpp-server._tcp.example.test. SRV)"'
 wait_for "the startup sync is over" \

@@ -51,9 +51,7 @@ domain "silent.test" { proxy = {"edge"} zone = "silent.test" server = "silent" }
 EOF
 sed -i "s|^socket .*|socket      = \"$sock\"|" "$conf"
 
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+xfedd_start "$log" -c "$conf"
 wait_for "the control socket listens" '[ -S "$sock" ]' 20
 chmod 0666 "$sock"
 

@@ -166,9 +166,7 @@ one_zone
 cat >>"$conf" <<EOF
 metrics-file = "$XFED_TMP/metrics.prom"
 EOF
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd.log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+xfedd_start "$XFED_TMP/xfedd.log" -c "$conf"
 sock=$XFED_TMP/xfedd.sock
 wait_for "daemon: metrics written" '[ -s "$XFED_TMP/metrics.prom" ]' 20
 ln -s "$target" "$XFED_TMP/metrics.prom.tmp.$xfedd_pid"

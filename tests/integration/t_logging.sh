@@ -62,9 +62,8 @@ assert_match "into a pipe: no time" "$ERR" "^xfed: update example\\.test\\. at "
 # --- -v: every zone's outcome, "in sync" included -------------------------
 write_domains 'domain "example.test" { proxy = {"edge"} }'
 log=$XFED_TMP/xfedd-v.log
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -v -c "$conf" 2>"$log" &
-pid=$!
-at_exit "kill -9 $pid 2>/dev/null || true"
+xfedd_start "$log" -v -c "$conf"
+pid=$xfedd_pid
 wait_for "-v: the startup sync's outcome is logged" \
 	'grep -q "sync (startup): zone example.test.: " "$log"'
 assert_exit 0 "xfedctl sync" xfedctl -s "$sock" sync
@@ -76,9 +75,8 @@ wait "$pid" || rc=$?
 assert_eq "xfedd -f -v stops with 0" 0 "$rc"
 
 log=$XFED_TMP/xfedd-quiet.log
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$log" &
-pid=$!
-at_exit "kill -9 $pid 2>/dev/null || true"
+xfedd_start "$log" -c "$conf"
+pid=$xfedd_pid
 wait_for "without -v the agent starts" 'grep -q "xfedd started" "$log"'
 assert_exit 0 "xfedctl sync" xfedctl -s "$sock" sync
 kill -TERM "$pid"

@@ -41,10 +41,7 @@ proxy "edge" {
 domain "example.test" { proxy = {"edge"} }
 EOF
 
-CREDENTIALS_DIRECTORY=$creds "${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f \
-	-c "$conf" 2>"$XFED_TMP/xfedd.log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+CREDENTIALS_DIRECTORY=$creds xfedd_start "$XFED_TMP/xfedd.log" -c "$conf"
 # shellcheck disable=SC2317  # called from wait_for conditions
 srv() { zone_query "_xmpp-server._tcp.$1" SRV; }
 wait_for "startup sync publishes" 'test -n "$(srv example.test.)"'

@@ -42,9 +42,7 @@ assert_exit 1 "xfedctl check-config: an empty file" xfedctl check-config "$conf"
 
 # --- reloads --------------------------------------------------------------------
 cp "$good" "$conf"
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd.log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+xfedd_start "$XFED_TMP/xfedd.log" -c "$conf"
 wait_for "the startup sync publishes the SRV record" \
 	'test -n "$(zone_query _xmpp-server._tcp.example.test. SRV)"' 20
 

@@ -135,9 +135,7 @@ assert_contains "  says whose it is" "$ERR" "belongs to uid $(id -u daemon)"
 
 # 4. The real daemon, as root in a 0750 directory: believed.
 config_with_socket "$XFED_TMP/run/xfedd.sock"
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd.log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+xfedd_start "$XFED_TMP/xfedd.log" -c "$conf"
 wait_for "xfedd listens" '[ -S "$XFED_TMP/run/xfedd.sock" ]' 20
 wait_for "xfedctl status answers" \
 	'"$XFEDCTL" -s "$XFED_TMP/run/xfedd.sock" status >/dev/null 2>&1' 20

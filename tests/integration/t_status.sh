@@ -50,9 +50,7 @@ domain "example.test" { proxy = {"edge"} }
 domain "example2.test" { proxy = {"edge"} }
 EOF
 
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd.log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+xfedd_start "$XFED_TMP/xfedd.log" -c "$conf"
 
 wait_for "startup sync: status exits 0" 'test "$(status_rc)" = 0' 20
 assert_exit 0 "status: every zone in sync" xfedctl -s "$sock" status
@@ -217,9 +215,7 @@ domain "example.test" { proxy = {"edge"} zone = "example.test" server = "silent"
 EOF
 sed -i '/^state-dir .*state"$/d' "$conf"
 mkdir -m 0700 "$XFED_TMP/state-silent"
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>>"$XFED_TMP/xfedd.log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+xfedd_start "$XFED_TMP/xfedd-silent.log" -c "$conf"
 wait_for "the agent answers" 'test -S "$sock" && { "$XFEDCTL" -s "$sock" status; test $? != 1; }'
 assert_exit 4 "status before the first sync finished" xfedctl -s "$sock" status
 assert_match "last sync: never, and no exit status" "$OUT" '^last sync: +never$'

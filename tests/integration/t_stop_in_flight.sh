@@ -46,9 +46,7 @@ domain "fake.test" {
 }
 EOF
 
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd.log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+xfedd_start "$XFED_TMP/xfedd.log" -c "$conf"
 
 audit=$XFED_TMP/audit.jsonl
 
@@ -99,9 +97,7 @@ sed -i 's/^  timeout   = 30$/  timeout   = 3/' "$conf"
 seen=$(wc -l <"$audit")
 fake_start --zone fake.test --scenario silent-tcp --on update
 sed -i "/^server \"fake\"/,/^}/ s/^  port      = [0-9]*$/  port      = $FAKE_PORT/" "$conf"
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd2.log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+xfedd_start "$XFED_TMP/xfedd2.log" -c "$conf"
 wait_for "an UPDATE with retries is in flight" \
 	'grep -q "kind=update" "$FAKE_LOG"' 15
 start=$(date +%s)
@@ -129,9 +125,7 @@ fake_start --zone fake.test --scenario axfr-stream --skip 1 \
 	--stream-records 0 --axfr-per-msg 1 --stream-pause-ms 500
 sed -i "s/^  port      = $old_port\$/  port      = $FAKE_PORT/" "$conf"
 rm -f "$audit" "$XFED_TMP"/state/*
-"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f -c "$conf" 2>"$XFED_TMP/xfedd2.log" &
-xfedd_pid=$!
-at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+xfedd_start "$XFED_TMP/xfedd2.log" -c "$conf"
 wait_for "the UPDATE was answered and the read-back began" \
 	'[ "$(grep -c "kind=axfr" "$FAKE_LOG")" -ge 2 ]' 20
 sleep 1

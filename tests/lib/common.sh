@@ -42,6 +42,17 @@ fi
 xfedd() { "${XFED_VALGRIND_CMD[@]}" "$XFEDD" "$@"; }
 xfedctl() { "${XFED_VALGRIND_CMD[@]}" "$XFEDCTL" "$@"; }
 
+# xfedd_start LOG [ARG...] — xfedd -f ARG... in the background (under
+# valgrind when asked), its standard error in LOG; its pid in xfedd_pid;
+# killed however the test ends.  Needs named.sh's at_exit.
+xfedd_start() {
+	local log=$1
+	shift
+	"${XFED_VALGRIND_CMD[@]}" "$XFEDD" -f "$@" 2>"$log" &
+	xfedd_pid=$!
+	at_exit "kill -9 $xfedd_pid 2>/dev/null || true"
+}
+
 # need_binaries — fail the script at once (clearly) when the build is missing.
 need_binaries() {
 	local b
