@@ -1,4 +1,5 @@
 /* Sockets with deadlines: see net.h. */
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,10 +66,29 @@ xfed_sockaddr_label(const struct sockaddr_storage *ss, char *buf, size_t size)
 static _Thread_local int cancel_fd = -1;
 static _Atomic uint64_t stop_deadline;
 
+/*
+ * Readable once a stop deadline is set, so that a wait already under way
+ * (an UPDATE in flight does not watch the cancel descriptor) learns of it
+ * at once instead of at its own, possibly much later, deadline.
+ */
+static int stop_fd = -1;
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
+
+static void
+stop_fd_init(void)
+{
+	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
 void
 xfed_net_stop_by(uint64_t deadline)
 {
+	uint64_t one = 1;
+
 	atomic_store(&stop_deadline, deadline);
+	pthread_once(&stop_once, stop_fd_init);
+	if (stop_fd != -1 && write(stop_fd, &one, sizeof(one)) == -1)
+		return;		/* already signalled: the counter is full */
 }
 
 uint64_t
@@ -119,24 +140,39 @@ xfed_net_pause(unsigned ms)
 static int
 wait_fd(int fd, short events, uint64_t deadline)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = fd, .events = events },
-		{ .fd = cancel_fd, .events = POLLIN },
-	};
-	nfds_t nfds = cancel_fd >= 0 ? 2 : 1;
+	struct pollfd pfd[3] = { { .fd = fd, .events = events } };
+	nfds_t nfds = 1, at_cancel = 0, at_stop = 0;
 	uint64_t now, stop = atomic_load(&stop_deadline);
 	int n;
 
-	if (stop != 0 && stop < deadline)
-		deadline = stop;
-
+	pthread_once(&stop_once, stop_fd_init);
+	if (cancel_fd >= 0) {
+		pfd[nfds] = (struct pollfd){ .fd = cancel_fd, .events = POLLIN };
+		at_cancel = nfds++;
+	}
+	/*
+	 * Watch for a stop (or an earlier one) set while waiting; once seen,
+	 * the descriptor stays readable: drop it (it is last) and wait on.
+	 */
+	if (stop_fd >= 0) {
+		pfd[nfds] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
+		at_stop = nfds++;
+	}
 	for (;;) {
+		if (stop != 0 && stop < deadline)
+			deadline = stop;
 		now = xfed_now_ms();
 		if (now >= deadline)
 			return XFED_ETIMEOUT;
 		n = poll(pfd, nfds, (int)(deadline - now));
-		if (n > 0 && nfds == 2 && pfd[1].revents != 0)
+		if (n > 0 && at_cancel != 0 && pfd[at_cancel].revents != 0)
 			return XFED_ECANCELED;
+		if (n > 0 && at_stop != 0 && pfd[at_stop].revents != 0) {
+			stop = atomic_load(&stop_deadline);
+			nfds--;
+			at_stop = 0;
+			continue;
+		}
 		if (n > 0)
 			return 0;
 		if (n == 0)

@@ -28,7 +28,8 @@ int	xfed_net_cancelled(void);
  * lasts beyond this deadline (monotonic ms), not even that of an update
  * in flight, and no exchange is tried again (dns.c).  XFED_STOP_GRACE_MS
  * stays below the systemd unit's TimeoutStopSec=60, so the update's outcome
- * is logged before systemd would kill the agent.
+ * is logged before systemd would kill the agent.  Waits already under way
+ * learn of it at once.  Set once: a process stops only once.
  */
 #define XFED_STOP_GRACE_MS	45000
 void	xfed_net_stop_by(uint64_t deadline);

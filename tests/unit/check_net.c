@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,6 +84,40 @@ START_TEST(test_stop_deadline_cuts_short)
 }
 END_TEST
 
+struct waiter {
+	int		client;
+	int		rc;
+	uint64_t	took;
+};
+
+static void *
+wait_long(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->took = timed_recv(w->client, 10000, &w->rc);
+	return NULL;
+}
+
+/* A stop that comes while a wait is under way cuts that wait short too. */
+START_TEST(test_stop_during_wait)
+{
+	struct waiter w;
+	pthread_t t;
+	int server;
+
+	silent_pair(&server, &w.client);
+	ck_assert_int_eq(pthread_create(&t, NULL, wait_long, &w), 0);
+	usleep(100 * 1000);
+	xfed_net_stop_by(xfed_now_ms() + 200);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_eq(w.rc, XFED_ETIMEOUT);
+	ck_assert_uint_lt(w.took, 5000);
+	close(w.client);
+	close(server);
+}
+END_TEST
+
 static Suite *
 net_suite(void)
 {
@@ -92,6 +127,11 @@ net_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_own_deadline);
 	tcase_add_test(tc, test_stop_deadline_cuts_short);
+	suite_add_tcase(s, tc);
+	/* Its own process (Check forks each test): no stop set before. */
+	tc = tcase_create("stop");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_stop_during_wait);
 	suite_add_tcase(s, tc);
 	return s;
 }
