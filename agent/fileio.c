@@ -204,9 +204,8 @@ xfed_newfile_abort(struct xfed_newfile *nf)
 	errno = saved;
 }
 
-/* The directory holding path, fsync'ed so a rename in it is on disk. */
-static int
-sync_dir(const char *path)
+int
+xfed_fsync_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash == NULL ? xstrdup(".") : slash == path ?
@@ -244,7 +243,7 @@ xfed_newfile_commit(struct xfed_newfile *nf, bool durable, char *err,
 		what = "rename";
 		saved = errno;
 	}
-	if (saved == 0 && durable && sync_dir(nf->path) == -1) {
+	if (saved == 0 && durable && xfed_fsync_parent(nf->path) == -1) {
 		/* Renamed already: nothing to remove, but not durable. */
 		snprintf(err, errlen, "%s: fsync of its directory: %s",
 		    nf->path, strerror(errno));

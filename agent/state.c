@@ -130,6 +130,7 @@ load_file(const char *path, const char *dir, struct xfed_state *st,
 {
 	char *line = NULL;
 	size_t cap = 0;
+	ssize_t len;
 	FILE *f;
 	int fd;
 
@@ -144,8 +145,13 @@ load_file(const char *path, const char *dir, struct xfed_state *st,
 		close(fd);
 		return XFED_EIO;
 	}
-	while (getline(&line, &cap, f) != -1)
-		load_line(st, line);
+	/*
+	 * A line without its newline is what a crash or a full disk left of
+	 * an append: it may hold half a server label, so it is not taken.
+	 */
+	while ((len = getline(&line, &cap, f)) != -1)
+		if (len > 0 && line[len - 1] == '\n')
+			load_line(st, line);
 	free(line);
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error: %s", path,
@@ -173,18 +179,6 @@ xfed_state_load(const char *dir, struct xfed_state *st, char *err,
 		xfed_state_clear(st);
 	free(path);
 	free(pending);
-	return rc;
-}
-
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-
-	if (fd == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
 	return rc;
 }
 
@@ -226,7 +220,7 @@ xfed_state_note(const char *dir, const char *zone, const char *server,
 	}
 	close(fd);
 	/* A new journal must survive a crash as a name, not only as data. */
-	if (created && fsync_dir(dir) != 0) {
+	if (created && xfed_fsync_parent(path) != 0) {
 		snprintf(err, errlen, "%s: fsync: %s", dir, strerror(errno));
 		goto out;
 	}

@@ -55,6 +55,11 @@ void	xfed_newfile_write(struct xfed_newfile *nf, const void *buf,
  */
 int	xfed_newfile_commit(struct xfed_newfile *nf, bool durable, char *err,
 	    size_t errlen);
+/*
+ * fsync the directory holding path, so that a name made or renamed in it
+ * survives a crash.  0, or -1 with errno of the failing call.
+ */
+int	xfed_fsync_parent(const char *path);
 /* Give up: remove the temporary file. */
 void	xfed_newfile_abort(struct xfed_newfile *nf);
 

@@ -80,6 +80,26 @@ START_TEST(test_save_folds_journal)
 }
 END_TEST
 
+/* A line cut short by a crash or a full disk is not taken. */
+START_TEST(test_torn_journal_line)
+{
+	struct xfed_state st;
+	char err[256], *path = path_of("zones.pending");
+	FILE *f;
+
+	ck_assert_int_eq(xfed_state_note(tmpdir, "a.test.", "127.0.0.1#53",
+	    "k", err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(f = fopen(path, "a"));
+	fputs("b.test. 127.0.0", f);
+	fclose(f);
+	ck_assert_int_eq(xfed_state_load(tmpdir, &st, err, sizeof(err)), 0);
+	ck_assert_uint_eq(st.n, 1);
+	ck_assert_ptr_null(xfed_state_find(&st, "b.test."));
+	xfed_state_clear(&st);
+	free(path);
+}
+END_TEST
+
 /* A state-dir that is gone: an error that says what to do. */
 START_TEST(test_note_missing_dir)
 {
@@ -102,6 +122,7 @@ state_suite(void)
 	tcase_add_test(tc, test_note_then_load);
 	tcase_add_test(tc, test_save_folds_journal);
 	tcase_add_test(tc, test_note_missing_dir);
+	tcase_add_test(tc, test_torn_journal_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
