@@ -262,8 +262,15 @@ main(int argc, char **argv)
 		xfed_config_free(cfg);
 		return 0;
 	}
-	if (o.once)
+	if (o.once) {
+		/*
+		 * A one-shot run has no audit log to reopen: a SIGUSR1 meant
+		 * for the daemon (a rotation script's pkill) must not end it
+		 * between an UPDATE and its audit record.
+		 */
+		signal(SIGUSR1, SIG_IGN);
 		return run_once(&o);
+	}
 	if (o.dry_run) {
 		fprintf(stderr, "xfedd: --dry-run needs --once\n");
 		return XFED_EXIT_USAGE;

@@ -214,7 +214,7 @@ sleep 0.5
 if command -v logrotate >/dev/null; then
 	sed -e "s|/var/log/xfed/audit.jsonl|$rl|" \
 		-e "s|systemctl kill.*|kill -USR1 $wpid|" \
-		-e '/pkill/d' "$XFED_ROOT/etc/logrotate.d/xfed" >"$XFED_TMP/logrotate.conf"
+		-e '/xfedctl reopen/d' "$XFED_ROOT/etc/logrotate.d/xfed" >"$XFED_TMP/logrotate.conf"
 	assert_exit 0 "logrotate -f with the shipped snippet" \
 		logrotate -s "$XFED_TMP/logrotate.state" -f "$XFED_TMP/logrotate.conf"
 	sleep 0.5

@@ -82,6 +82,21 @@ assert_exit 0 "the audit log verifies" "$XFEDCTL" log --verify --file "$audit"
 assert_eq "the other zone was converged" "0 0 5269 xmpp.proxy.test." \
 	"$(zone_query _xmpp-server._tcp.example.test. SRV)"
 
+# A SIGUSR1 meant for a daemon (a rotation script's pkill) does not end an
+# xfedd --once between its UPDATE and the UPDATE's audit record.
+updates=$(grep -c "kind=update" "$FAKE_LOG" || true)
+"${XFED_VALGRIND_CMD[@]}" "$XFEDD" --once -c "$conf" 2>"$XFED_TMP/once.log" &
+once_pid=$!
+at_exit "kill -9 $once_pid 2>/dev/null || true"
+wait_for "--once: the UPDATE to the silent server is in flight" \
+	'[ "$(grep -c "kind=update" "$FAKE_LOG")" -gt "$updates" ]' 15
+kill -USR1 "$once_pid"
+rc=0
+wait "$once_pid" || rc=$?
+assert_eq "--once: SIGUSR1 ignored, the run ends as it would (exit 2)" 2 "$rc"
+assert_eq "--once: the update's outcome is in the audit log too" 2 \
+	"$(grep '"event":"update",' "$audit" | grep -c '"zone":"fake.test."')"
+
 # With retries, an update in flight at SIGTERM is not tried again: 3 s x
 # (4 + 1) = 15 s of tries would outlast a unit's stop timeout if timeout
 # were larger; the stop takes one attempt at most (net.h: and never more
