@@ -1,5 +1,6 @@
 /* Logging: see log.h. */
-#include <sys/stat.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,9 +36,16 @@ log_verbose(void)
 int
 log_syslog_available(void)
 {
-	struct stat st;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, ok;
 
-	return stat(_PATH_LOG, &st) == 0 && S_ISSOCK(st.st_mode);
+	/* A socket left behind by a syslog daemon that is gone takes nothing. */
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	strncpy(sun.sun_path, _PATH_LOG, sizeof(sun.sun_path) - 1);
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(fd);
+	return ok;
 }
 
 void

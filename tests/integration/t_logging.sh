@@ -121,6 +121,14 @@ assert_contains "and says why and what to do" "$ERR" \
 assert_contains "naming -f" "$ERR" "run xfedd -f"
 assert_eq "nothing was started" no "$([ -e "$rel/run/xfedd.sock" ] && echo yes || echo no)"
 
+# A socket left behind by a syslog daemon that is gone is no syslog either.
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])' \
+	"$dev/log"
+assert_exit 1 "a stale /dev/log: xfedd without -f refuses to detach" \
+	in_ns "$XFEDD" -c xfed.conf
+assert_contains "  and says why" "$ERR" "cannot detach: no syslog socket at /dev/log"
+rm -f "$dev/log"
+
 syslog=$XFED_TMP/syslog.txt
 python3 "$XFED_ROOT/tests/tools/notify_listen.py" "$dev/log" "$syslog" &
 at_exit "kill $! 2>/dev/null || true"
