@@ -72,9 +72,10 @@ struct logcmd {
 };
 
 /*
- * Every event name the agent writes (audit.c, update.c, sync.c, daemon.c):
- * --event takes only these, so that a typo is an error rather than an
- * empty, reassuring answer.  Add a new event here too.
+ * Every event name the agent writes (audit.c, update.c, sync.c,
+ * zonesync.c, zonereport.c, daemon.c): --event takes only these, so that
+ * a typo is an error rather than an empty, reassuring answer.  Add a new
+ * event here too.
  */
 static const char *const event_names[] = {
 	"sync-start", "update-intent", "update", "sync-end", "config-reload",

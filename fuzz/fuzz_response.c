@@ -14,9 +14,10 @@
  *    planned against fuzz_plan_config's declared records (plan.c,
  *    desired.c), and the plan printed.
  *
- * zone.c's, discover.c's and sync.c's handling of the parsed answer is
- * static there, so it is restated here step for step ("zone.c: ..."
- * comments): keep the two in step when those files change.
+ * zone.c's, discover.c's and the sync engine's (assign.c, serialskip.c)
+ * handling of the parsed answer is static there, so it is restated here
+ * step for step ("zone.c: ..." comments): keep the two in step when those
+ * files change.
  *
  * The consumers after verification run whatever the verdict, so that what
  * mutated (unauthenticated) content reaches ldns and the planner is
@@ -100,10 +101,10 @@ soa_in(const ldns_rr_list *section, const ldns_rdf *name)
 }
 
 /*
- * What xfed does with a single answer (dns.c, discover.c, sync.c): the
- * RCODE, the SOA's owner and MNAME of a discovery answer, the serial of
- * the primary's SOA, the addresses of a look-up made into the primary's
- * address.
+ * What xfed does with a single answer (dns.c, discover.c, assign.c,
+ * serialskip.c): the RCODE, the SOA's owner and MNAME of a discovery
+ * answer, the serial of the primary's SOA, the addresses of a look-up made
+ * into the primary's address.
  * Resolvers' answers are unsigned, so all of this meets untrusted data.
  */
 static void
@@ -132,7 +133,7 @@ use_answer(const ldns_pkt *pkt)
 		ldns_rdf_deep_free(mname);
 		ldns_rr_free(copy);
 	}
-	/* sync.c: query_serial */
+	/* serialskip.c: query_serial */
 	for (i = 0; i < ldns_rr_list_rr_count(an); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(an, i);
 
@@ -148,7 +149,7 @@ use_answer(const ldns_pkt *pkt)
 		    ldns_rr_get_type(rr) != LDNS_RR_TYPE_AAAA) ||
 		    ldns_rr_rd_count(rr) != 1)
 			continue;
-		/* discover.c: lookup(); sync.c: mname_peer() */
+		/* discover.c: lookup(); assign.c: mname_peer() */
 		s = ldns_rdf2str(ldns_rr_rdf(rr, 0));
 		(void)xfed_peer_init(&peer, s, 53, &keys[0],
 		    XFED_TRANSPORT_AUTO, 3, 2);
@@ -240,7 +241,7 @@ collect(ldns_rr_list *rrs, const ldns_pkt *pkt, bool *done)
 	return 0;
 }
 
-/* What sync.c does with a zone that was read: plan it and show the plan. */
+/* What zonesync.c does with a zone that was read: plan it, show the plan. */
 static void
 plan(const ldns_rr_list *rrs)
 {

@@ -1,6 +1,8 @@
 /*
- * Inside one sync (sync.c, targets.c): the zones to visit ("jobs"), and
- * what the sync has learnt so far.  Not for use outside the sync engine.
+ * Inside one sync (sync.c, assign.c, syncjobs.c, syncfilter.c, aliases.c,
+ * zonesync.c, flap.c, serialskip.c, targets.c, zonereport.c): the zones to
+ * visit ("jobs"), and what the sync has learnt so far.  Not for use
+ * outside the sync engine.
  *
  * A sync runs its zones in up to three waves, so that no SRV record ever
  * names a host whose addresses are not in place (make before break):
@@ -18,6 +20,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <jansson.h>
 #include <ldns/ldns.h>
 
 #include "audit.h"
@@ -124,6 +127,85 @@ struct job_ctx {
 	struct run	*r;
 	struct job	*j;
 };
+
+/*
+ * The filters of `sync DOMAIN...` as sorted sets of normalised names (lower
+ * case, no trailing dot): thousands of requested names against a hundred
+ * thousand domains cost a sort and binary searches, not their product.
+ */
+struct nameset {
+	char	**v;
+	size_t	  n, cap;
+};
+
+/* What a filtered sync visits: zones named, or the requested domains' names. */
+struct selection {
+	bool		 all;
+	struct nameset	 zones;
+	struct nameset	 domains;	/* requested and configured */
+	struct nameset	 hosts;		/* their proxies' host names */
+};
+
+/* zonereport.c */
+/* A new report for a zone, appended to the sync's report. */
+struct xfed_zone_report *xfed_new_report(struct run *r, const char *zone,
+	    const char *server);
+/* Write rec to the audit (not in a dry run); takes rec. */
+void	xfed_audit_event(struct run *r, const char *event, json_t *rec);
+/* Mark the zone failed, with why, in the report, the log and the audit. */
+void	xfed_fail_zone(struct run *r, struct xfed_zone_report *z,
+	    const char *detail);
+
+/* assign.c */
+/* The zone and primary of a declared name; the reason in why on failure. */
+int	xfed_assign(struct run *r, const struct xfed_owned *o,
+	    ldns_rdf **zone, struct primary *pr, char *why, size_t wlen);
+
+/* syncjobs.c */
+/* Sort every declared name into its job; failures become zone reports. */
+void	xfed_build_jobs(struct run *r);
+/* Jobs for the zones in the state that no declared name holds now. */
+void	xfed_add_state_jobs(struct run *r);
+
+/* syncfilter.c */
+/* The selection of the sync's filters (r->opts); free with the next. */
+void	xfed_selection_build(const struct run *r, struct selection *sel);
+void	xfed_selection_free(struct selection *sel);
+/* Is this job within the sync's filters? */
+bool	xfed_job_selected(const struct job *j, const struct selection *sel);
+
+/* aliases.c */
+/* Why a declared SRV name may not be published (malloc'd), or NULL. */
+char	*xfed_alias_block(struct run *r, const struct xfed_owned *o);
+/* Find the proxy hosts that are aliases, into r->aliases. */
+void	xfed_find_aliases(struct run *r);
+
+/* flap.c */
+/* Are the plan's changes the ones applied and undone lately?  digest out. */
+bool	xfed_is_flapping(struct run *r, const struct job *j,
+	    const struct xfed_plan *plan, unsigned char digest[32]);
+/* The changes of digest d were applied to the job's zone. */
+void	xfed_flap_applied(struct run *r, const struct job *j,
+	    const unsigned char d[32]);
+/* The job's zone needed no change: it no longer flaps. */
+void	xfed_flap_settled(struct run *r, const struct job *j);
+/* Fail the zone as flapping. */
+void	xfed_refuse_flapping(struct run *r, struct xfed_zone_report *z);
+
+/* serialskip.c */
+/* A digest of everything declared for the job's zone, in hex. */
+void	xfed_declared_digest(struct run *r, const struct job *j,
+	    char hex[65]);
+/* Is the zone still as the last full read found it in sync? */
+bool	xfed_unchanged_since_last_read(struct run *r, const struct job *j,
+	    const char *declared);
+/* Record in the state that the zone is in sync at serial. */
+void	xfed_mark_in_sync(struct run *r, const struct job *j,
+	    uint32_t serial, const char *declared);
+
+/* zonesync.c */
+/* Bring one zone in sync; its last plan, or NULL when none was made. */
+struct xfed_plan *xfed_sync_job(struct run *r, struct job *j);
 
 /* targets.c */
 void	xfed_targets_ctx(struct job_ctx *jc, struct xfed_plan_ctx *ctx);
