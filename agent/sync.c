@@ -226,7 +226,6 @@ static void
 judge_unvisited(struct run *r)
 {
 	char declared[65];
-	const struct xfed_state_zone *sz;
 	size_t i, k;
 	bool in_sync;
 
@@ -236,9 +235,8 @@ judge_unvisited(struct run *r)
 		if (j->report != SIZE_MAX || !xfed_job_has_hosts(j))
 			continue;
 		xfed_declared_digest(r, j, declared);
-		sz = xfed_state_find(&r->state, j->zone_str);
-		in_sync = sz != NULL && sz->checked != 0 &&
-		    strcmp(sz->digest, declared) == 0;
+		/* The serial skip's own test: recent, same declaration, same SOA. */
+		in_sync = xfed_unchanged_since_last_read(r, j, declared);
 		j->host_why = xcalloc(j->n + 1, sizeof(*j->host_why));
 		for (k = 0; k < j->n && !in_sync; k++)
 			if (j->names[k]->kind == XFED_NAME_HOST)
@@ -246,6 +244,27 @@ judge_unvisited(struct run *r)
 				    "part of this sync, and was not found in "
 				    "sync earlier", j->zone_str);
 	}
+}
+
+/*
+ * A host is about to lose its addresses: the zones not read this time
+ * (serial unchanged) are read now, for every SRV record they hold, xfed's
+ * or not, before anyone decides that none names the host.
+ */
+static void
+read_skipped(struct run *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->njobs; i++) {
+		struct job *j = &r->jobs[i];
+
+		j->go = j->report != SIZE_MAX && j->skipped;
+		j->skipped = false;
+		n += j->go;
+	}
+	if (n > 0)
+		run_pool(r, n);
 }
 
 /* Is any zone waiting to know which hosts SRV records name? */
@@ -298,8 +317,10 @@ run_jobs(struct run *r)
 		if (r->wave == 1)
 			xfed_targets_build(r);
 		else if (r->wave == 2 && r->usage_unknown == NULL &&
-		    usage_wanted(r))
+		    usage_wanted(r)) {
+			read_skipped(r);
 			xfed_usage_build(r);
+		}
 	}
 }
 

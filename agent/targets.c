@@ -12,6 +12,7 @@
 
 #include <ldns/ldns.h>
 
+#include "log.h"
 #include "plan.h"
 #include "syncrun.h"
 #include "util.h"
@@ -67,7 +68,7 @@ usage_cb(const ldns_rdf *host, char **why, void *arg)
 {
 	struct job_ctx *jc = arg;
 	const struct run *r = jc->r;
-	struct usage_entry key = { host, NULL, 0 };
+	struct usage_entry key = { (ldns_rdf *)host, NULL, 0 };
 	const struct usage_entry *u;
 	size_t self = (size_t)(jc->j - r->jobs), i;
 	char *owner;
@@ -162,31 +163,6 @@ result_settles(enum xfed_zone_result res)
 	}
 }
 
-/* A zone found unchanged by its serial holds what is declared. */
-static void
-uses_from_declared(struct job *j)
-{
-	struct xfed_srv_use *u;
-	size_t i, k;
-
-	for (i = 0; i < j->n; i++) {
-		const ldns_rr_list *l = j->names[i]->rrs;
-
-		if (j->names[i]->kind != XFED_NAME_SRV)
-			continue;
-		for (k = 0; k < ldns_rr_list_rr_count(l); k++) {
-			const ldns_rr *rr = ldns_rr_list_rr(l, k);
-
-			j->uses = xreallocarray(j->uses, j->nuses + 1,
-			    sizeof(*j->uses));
-			u = &j->uses[j->nuses++];
-			u->target = ldns_rdf_clone(ldns_rr_rdf(rr, 3));
-			u->owner = ldns_rdf_clone(ldns_rr_owner(rr));
-			ldns_dname2canonical(u->target);
-		}
-	}
-}
-
 /*
  * After a run of job j: are its declared hosts' addresses in place (for
  * the SRV records elsewhere that would name them), and which hosts do
@@ -216,12 +192,14 @@ xfed_targets_learn(struct run *r, struct job *j, struct xfed_plan *plan,
 			j->host_why[i] = xasprintf("its addresses are not in "
 			    "place (%s)", conflict);
 	}
-	/* In a dry run nothing is applied: the plan is what would be. */
-	j->settled = ok && (plan == NULL || plan->n_changes == 0 ||
+	/*
+	 * In a dry run nothing is applied: the plan is what would be.  A zone
+	 * not read (serial unchanged) knows no SRV record of anyone else's:
+	 * it is read before usage is needed (sync.c).
+	 */
+	j->settled = ok && plan != NULL && (plan->n_changes == 0 ||
 	    r->opts->dry_run);
-	if (plan == NULL) {
-		uses_from_declared(j);
-	} else {
+	if (plan != NULL) {
 		j->uses = plan->uses;
 		j->nuses = plan->n_uses;
 		plan->uses = NULL;
@@ -288,6 +266,20 @@ xfed_targets_build(struct run *r)
 		    target_cmp);
 }
 
+static void
+usage_free(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nusage; i++) {
+		ldns_rdf_deep_free(r->usage[i].target);
+		ldns_rdf_deep_free(r->usage[i].owner);
+	}
+	free(r->usage);
+	r->usage = NULL;
+	r->nusage = 0;
+}
+
 /*
  * Every SRV target in every zone of the sync, once waves 1 and 2 are
  * over.  A zone that did not settle leaves usage unknown: its SRV
@@ -296,12 +288,11 @@ xfed_targets_build(struct run *r)
 void
 xfed_usage_build(struct run *r)
 {
-	size_t i, k;
+	struct usage_entry *u;
+	size_t i, k, n = 0;
 
-	free(r->usage);
-	r->usage = NULL;
-	r->nusage = 0;
-	for (i = 0; i < r->njobs && r->usage_unknown == NULL; i++) {
+	usage_free(r);
+	for (i = 0; i < r->njobs; i++) {
 		const struct job *j = &r->jobs[i];
 
 		if (j->report == SIZE_MAX)
@@ -310,14 +301,21 @@ xfed_usage_build(struct run *r)
 			r->usage_unknown = xasprintf("zone %s is not in sync, "
 			    "so whether its SRV records still name it is not "
 			    "known", j->zone_str);
-			break;
+			return;
 		}
-		for (k = 0; k < j->nuses; k++) {
-			r->usage = xreallocarray(r->usage, r->nusage + 1,
-			    sizeof(*r->usage));
-			r->usage[r->nusage].target = j->uses[k].target;
-			r->usage[r->nusage].owner = j->uses[k].owner;
-			r->usage[r->nusage++].job = i;
+		n += j->nuses;
+	}
+	r->usage = xcalloc(n + 1, sizeof(*r->usage));
+	for (i = 0; i < r->njobs; i++) {
+		const struct job *j = &r->jobs[i];
+
+		for (k = 0; j->report != SIZE_MAX && k < j->nuses; k++) {
+			u = &r->usage[r->nusage++];
+			u->target = ldns_rdf_clone(j->uses[k].target);
+			u->owner = ldns_rdf_clone(j->uses[k].owner);
+			u->job = i;
+			if (u->target == NULL || u->owner == NULL)
+				fatalx("out of memory");
 		}
 	}
 	if (r->nusage > 1)
@@ -330,9 +328,7 @@ xfed_targets_clear(struct run *r)
 	size_t i;
 
 	targets_free(r);
-	free(r->usage);
-	r->usage = NULL;
-	r->nusage = 0;
+	usage_free(r);
 	free(r->usage_unknown);
 	r->usage_unknown = NULL;
 	for (i = 0; i < r->njobs; i++)

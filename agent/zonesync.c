@@ -111,24 +111,41 @@ report_holds(struct run *r, struct xfed_zone_report *z,
 	}
 }
 
+/*
+ * What max-deletes limits is the sync's deletions in the zone: a zone that
+ * runs again in a later wave counts what its earlier runs deleted.
+ */
+static bool
+over_limit(const struct run *r, const struct job *j,
+    const struct xfed_plan *plan)
+{
+	return j->deleted + plan->deletes > r->cfg->max_deletes &&
+	    !r->opts->force;
+}
+
 static void
 refuse_limit(struct run *r, struct job *j, struct xfed_zone_report *z,
     const struct xfed_plan *plan)
 {
-	char *msg = xasprintf("would delete %zu records, more than "
-	    "max-deletes (%u): refused, nothing sent", plan->deletes,
+	size_t total = j->deleted + plan->deletes;
+	char *msg = j->deleted == 0 ? xasprintf("would delete %zu records, "
+	    "more than max-deletes (%u): refused, nothing sent", total,
+	    r->cfg->max_deletes) : xasprintf("would delete %zu records in "
+	    "this sync (%zu of them already deleted), more than max-deletes "
+	    "(%u): refused, nothing more sent", total, j->deleted,
 	    r->cfg->max_deletes);
 
 	if (r->opts->dry_run)
 		print_plan(j, plan, msg);
 
 	z->result = XFED_ZONE_LIMIT;
-	z->deletes = plan->deletes;
+	z->deletes = total;
+	free(z->detail);
 	z->detail = msg;
 	log_warnx("zone %s: %s", z->zone, msg);
 	xfed_audit_event(r, "refused", json_pack("{s:s, s:s, s:I, s:I}", "zone",
 	    z->zone, "reason", "max-deletes", "deletes",
-	    (json_int_t)plan->deletes, "max-deletes",
+	    (json_int_t)total, "max-deletes",
 	    (json_int_t)r->cfg->max_deletes));
 }
 
@@ -317,9 +334,15 @@ xfed_sync_job(struct run *r, struct job *j)
 	bool applied = false, first = j->runs == 0;
 
 	j->want_targets = j->want_usage = false;
+	/* What an earlier run said no longer holds once this one ends. */
+	if (!first) {
+		free(z->detail);
+		z->detail = NULL;
+	}
 	xfed_declared_digest(r, j, declared);
 	if (first && xfed_unchanged_since_last_read(r, j, declared)) {
 		z->result = XFED_ZONE_IN_SYNC;
+		j->skipped = true;
 		xfed_flap_settled(r, j);
 		return NULL;
 	}
@@ -340,7 +363,7 @@ xfed_sync_job(struct run *r, struct job *j)
 				xfed_flap_settled(r, j);
 			break;
 		}
-		if (plan->deletes > r->cfg->max_deletes && !r->opts->force) {
+		if (over_limit(r, j, plan)) {
 			refuse_limit(r, j, z, plan);
 			return plan;
 		}
@@ -368,6 +391,7 @@ xfed_sync_job(struct run *r, struct job *j)
 			return plan;
 		}
 		if (res.status == 0) {
+			j->deleted += plan->deletes;
 			if (first && round == 0)
 				xfed_flap_applied(r, j, digest);
 			count_plan(z, plan);

@@ -59,6 +59,8 @@ struct job {
 	bool			 want_targets;	/* waited for a target: rerun */
 	bool			 want_usage;	/* waited for SRV usage: rerun */
 	bool			 settled;	/* converged: its uses are true */
+	bool			 skipped;	/* not read: serial unchanged */
+	size_t			 deleted;	/* records deleted in this sync */
 	char			**host_why;	/* per name: NULL ready, or why not */
 	struct xfed_srv_use	*uses;		/* SRV targets once applied */
 	size_t			 nuses;
@@ -71,10 +73,14 @@ struct target_entry {
 	char			*why;
 };
 
-/* An SRV target somewhere, by the job whose zone holds the SRV record. */
+/*
+ * An SRV target somewhere, by the job whose zone holds the SRV record.
+ * Copies: a zone that runs again in wave 3 replaces its own uses while
+ * the other zones of the wave still read the table.
+ */
 struct usage_entry {
-	const ldns_rdf		*target;	/* borrowed from a job's uses */
-	const ldns_rdf		*owner;
+	ldns_rdf		*target;
+	ldns_rdf		*owner;
 	size_t			 job;
 };
 

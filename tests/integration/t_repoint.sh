@@ -171,4 +171,52 @@ assert_exit 0 "limit 2: applied" xfedd --once -c "$conf"
 assert_eq "limit 2: the domain is gone" "" \
 	"$(rrs _xmpp-server._tcp.new.example.test. - example.test.)"
 
+
+# --- 7. a zone not read this time (serial unchanged) still counts --------
+# Its foreign SRV record names the old host: the host keeps its addresses.
+two() {
+	write_config "$conf" - <<EOF
+proxy "edge" {
+  host = "$1"
+  ipv4 = {"127.0.0.10"}
+}
+proxy "edge2" {
+  host = "$2"
+  ipv4 = {"127.0.0.40"}
+}
+domain "example.test" {
+  proxy = {"edge"}
+}
+domain "example2.test" {
+  proxy = {"edge2"}
+}
+EOF
+}
+zone_nsupdate key-sha256 <<EOF
+update add _sipfederationtls._tcp.example2.test. 300 IN SRV 0 0 5061 xmpp-new.proxy.test.
+send
+EOF
+two xmpp-new.proxy.test xmpp2.example2.test
+assert_exit 0 "skipped zone: converged (serials recorded)" xfedd --once -c "$conf"
+two xmpp-moved.proxy.test xmpp2.example2.test
+assert_exit 0 "skipped zone: the host moves" xfedd --once -c "$conf"
+assert_eq "skipped zone: the old host keeps its address" "127.0.0.10" \
+	"$(zone_query xmpp-new.proxy.test. A)"
+assert_contains "skipped zone: because the foreign SRV record names it" "$ERR" \
+	"addresses kept: still the target of _sipfederationtls._tcp.example2.test."
+
+# --- 8. two zones lose a host in the same sync ----------------------------
+zone_nsupdate key-sha256 <<EOF
+update delete _sipfederationtls._tcp.example2.test. SRV
+send
+EOF
+two xmpp-moved.proxy.test xmpp3.example2.test
+assert_exit 0 "two hosts go at once" xfedd --once -c "$conf"
+assert_eq "  the old host in proxy.test. is gone" "" \
+	"$(rrs xmpp-new.proxy.test. - proxy.test.)"
+assert_eq "  the old host in example2.test. is gone" "" \
+	"$(rrs xmpp2.example2.test. - example2.test.)"
+assert_eq "  the new hosts answer" "127.0.0.10 127.0.0.40" \
+	"$(zone_query xmpp-moved.proxy.test. A) $(zone_query xmpp3.example2.test. A)"
+
 finish
