@@ -1,6 +1,7 @@
 /*
- * The xfed configuration as plain structs.  Only config.c knows libconfuse;
- * everything else sees this.
+ * The xfed configuration as plain structs.  Only the configuration files
+ * (config.c and the config*.c it is split into) know libconfuse; everything
+ * else sees this.
  *
  * All DNS names here are in canonical form: lower case, absolute, with the
  * trailing dot ("xmpp.contoso.com.").  Cross references are resolved to
